@@ -1,0 +1,10 @@
+//! Merchant accounts: sign-up, log-in, access and refresh tokens, partner API tokens,
+//! and who is calling (the [`Caller`]) for every request.
+pub mod graphql;
+pub mod password;
+pub mod service;
+pub mod tokens;
+
+pub use password::{hash_password, verify_password, PasswordError};
+pub use service::{AuthSession, Caller, CallerKind};
+pub use tokens::AuthKeys;

@@ -1,0 +1,106 @@
+//! Building the application from its configuration and serving it until asked to stop.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::Router;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::accounts::{service::load_or_create_jwt_secret, AuthKeys};
+use crate::config::{redact_url, Config};
+use crate::db::{self, DbSetupError};
+use crate::error::ServiceError;
+use crate::graphql::{self, AppSchema};
+use crate::http;
+use crate::transaction_log::LogBus;
+
+/// What every handler and service call can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub keys: Arc<AuthKeys>,
+    pub log_bus: LogBus,
+    pub config: Arc<Config>,
+}
+
+/// The router's state: the application plus its GraphQL schema (which itself holds the
+/// application, so the two are kept side by side rather than one inside the other).
+#[derive(Clone)]
+pub struct HttpState {
+    pub app: AppState,
+    pub schema: AppSchema,
+}
+
+impl FromRef<HttpState> for AppState {
+    fn from_ref(state: &HttpState) -> Self {
+        state.app.clone()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DbSetupError),
+    #[error("cannot load the token signing secret: {0}")]
+    Secret(#[source] ServiceError),
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: String, source: std::io::Error },
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens and migrates the database, loads the signing secret and binds the listener.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        tracing::info!(database = %redact_url(&config.database_url), "opening the database");
+        let db = db::connect(&config.database_url).await?;
+        db::migrate(&db).await?;
+        let secret = match &config.jwt_secret {
+            Some(secret) => secret.clone(),
+            None => load_or_create_jwt_secret(&db).await.map_err(StartupError::Secret)?,
+        };
+        let keys = Arc::new(AuthKeys::new(secret.as_bytes(), config.access_token_ttl, config.refresh_token_ttl));
+        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Bind {
+            address: config.listen.to_string(),
+            source,
+        })?;
+        let state = AppState { db, keys, log_bus: LogBus::new(), config: Arc::new(config) };
+        let router = router(state.clone());
+        Ok(Self { listener, router, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then finishes the requests in flight.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}
+
+fn router(app: AppState) -> Router {
+    let max_body = app.config.max_body_bytes;
+    let dashboard_dir = app.config.dashboard_dir.clone();
+    let state = HttpState { schema: graphql::build_schema(app.clone()), app };
+    let api = Router::new()
+        .merge(graphql::routes::router())
+        .merge(http::health::router())
+        .with_state(state);
+    http::dashboard::serve_from(api, &dashboard_dir)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TraceLayer::new_for_http())
+}

@@ -1,0 +1,206 @@
+//! Typed configuration: command line, then environment, then a TOML file, then defaults.
+//!
+//! Secrets are kept out of `Debug` output so a logged config never leaks them.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The SQLite file used when no database URL is given anywhere.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://./data/ledgerbridge.db?mode=rwc";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+const DEFAULT_CONFIG_FILE: &str = "ledgerbridge.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the config file {path} is not valid TOML: {source}")]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("`{value}` is not a valid listen address (expected host:port, e.g. 127.0.0.1:8080)")]
+    Listen { value: String },
+    #[error("`{value}` is not a valid public URL: it must start with http:// or https://")]
+    PublicUrl { value: String },
+}
+
+/// Settings given on the command line or in the environment; `None` falls through
+/// to the config file and then to the defaults.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct Overrides {
+    /// Address to listen on.
+    #[arg(long, env = "LEDGERBRIDGE_LISTEN")]
+    pub listen: Option<String>,
+    /// Database URL: sqlite://path?mode=rwc or postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The URL the Web Connector and browsers reach this server at (used in .qwc files).
+    #[arg(long, env = "LEDGERBRIDGE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Folder holding the built dashboard (index.html, frontend.js, frontend_bg.wasm).
+    #[arg(long, env = "LEDGERBRIDGE_DASHBOARD_DIR")]
+    pub dashboard_dir: Option<PathBuf>,
+    /// TOML config file; `ledgerbridge.toml` in the working directory is read when present.
+    #[arg(long, env = "LEDGERBRIDGE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The config file's shape. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<String>,
+    database_url: Option<String>,
+    public_url: Option<String>,
+    dashboard_dir: Option<PathBuf>,
+    jwt_secret: Option<String>,
+    access_token_ttl_seconds: Option<u64>,
+    refresh_token_ttl_days: Option<u64>,
+}
+
+/// The resolved configuration the application runs with.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub database_url: String,
+    pub public_url: String,
+    pub dashboard_dir: PathBuf,
+    /// Signing secret for access tokens. `None`: generated once and kept in the database,
+    /// so every replica on the same database signs alike.
+    pub jwt_secret: Option<String>,
+    pub access_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    /// Largest request body accepted anywhere.
+    pub max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("dashboard_dir", &self.dashboard_dir)
+            .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .finish()
+    }
+}
+
+impl Config {
+    /// Resolves the configuration from overrides (command line and environment) and the config file.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        let file = match &overrides.config {
+            Some(path) => read_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => read_file(Path::new(DEFAULT_CONFIG_FILE))?,
+            None => FileConfig::default(),
+        };
+        let listen_text = overrides
+            .listen
+            .clone()
+            .or(file.listen)
+            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text
+            .parse()
+            .map_err(|_| ConfigError::Listen { value: listen_text.clone() })?;
+        let public_url = overrides
+            .public_url
+            .clone()
+            .or(file.public_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError::PublicUrl { value: public_url });
+        }
+        Ok(Self {
+            listen,
+            database_url: overrides
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            dashboard_dir: overrides
+                .dashboard_dir
+                .clone()
+                .or(file.dashboard_dir)
+                .unwrap_or_else(|| PathBuf::from("frontend/dist")),
+            jwt_secret: file.jwt_secret,
+            access_token_ttl: Duration::from_secs(file.access_token_ttl_seconds.unwrap_or(15 * 60)),
+            refresh_token_ttl: Duration::from_secs(file.refresh_token_ttl_days.unwrap_or(30) * 86_400),
+            max_body_bytes: 2 * 1024 * 1024,
+        })
+    }
+
+    /// A configuration for tests and embedding: everything default but the database.
+    pub fn for_database(database_url: impl Into<String>) -> Self {
+        let listen: SocketAddr = ([127, 0, 0, 1], 0).into();
+        Self {
+            listen,
+            database_url: database_url.into(),
+            public_url: "http://127.0.0.1:8080".to_owned(),
+            dashboard_dir: PathBuf::from("frontend/dist"),
+            jwt_secret: None,
+            access_token_ttl: Duration::from_secs(15 * 60),
+            refresh_token_ttl: Duration::from_secs(30 * 86_400),
+            max_body_bytes: 2 * 1024 * 1024,
+        }
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
+}
+
+/// Hides the password in a database URL so it can be logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_beats_the_config_file_which_beats_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lb.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\npublic_url = \"https://books.example.com/\"\n").unwrap();
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:7000".into()),
+            config: Some(file),
+            ..Overrides::default()
+        };
+        let config = Config::load(&overrides).unwrap();
+        assert_eq!(config.listen.port(), 7000);
+        assert_eq!(config.public_url, "https://books.example.com");
+        assert_eq!(config.database_url, DEFAULT_DATABASE_URL);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_config_file_is_an_error_not_silence() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lb.toml");
+        std::fs::write(&file, "listn = \"127.0.0.1:9000\"\n").unwrap();
+        let overrides = Overrides { config: Some(file), ..Overrides::default() };
+        assert!(matches!(Config::load(&overrides), Err(ConfigError::Parse { .. })));
+    }
+
+    #[test]
+    fn a_database_password_never_reaches_the_log() {
+        assert_eq!(redact_url("postgres://lb:s3cret@db:5432/lb"), "postgres://lb:***@db:5432/lb");
+        assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+}

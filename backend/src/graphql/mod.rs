@@ -1,0 +1,69 @@
+//! The GraphQL API: the schema assembled from each domain's query, mutation and
+//! subscription objects, plus the HTTP and websocket routes that serve it.
+mod context;
+mod error;
+pub mod routes;
+mod server_info;
+
+pub use context::{app, caller, parse_id, RequestAuth};
+pub use error::{ApiError, ApiResult};
+
+use async_graphql::{MergedObject, MergedSubscription, Schema};
+
+use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
+use crate::app::AppState;
+use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
+use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
+use crate::transaction_log::graphql::{LogQuery, LogSubscription};
+use crate::wizard::graphql::{WizardMutation, WizardQuery};
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(
+    server_info::ServerQuery,
+    AccountsQuery,
+    ConnectionsQuery,
+    ListsQuery,
+    WizardQuery,
+    LogQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(AccountsMutation, ConnectionsMutation, ListsMutation, WizardMutation);
+
+#[derive(MergedSubscription, Default)]
+pub struct SubscriptionRoot(LogSubscription);
+
+pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
+
+/// Limits that keep one request from costing the server more than a page of the dashboard.
+const MAX_DEPTH: usize = 12;
+const MAX_COMPLEXITY: usize = 2_000;
+
+fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, SubscriptionRoot> {
+    Schema::build(QueryRoot::default(), MutationRoot::default(), SubscriptionRoot::default())
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+}
+
+pub fn build_schema(state: AppState) -> AppSchema {
+    builder().data(state).finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_committed_schema_graphql_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../schema.graphql");
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        let generated = super::sdl();
+        assert!(
+            committed == generated,
+            "schema.graphql is out of date: run `cargo run -p ledgerbridge -- export-schema > schema.graphql` and commit it"
+        );
+    }
+}

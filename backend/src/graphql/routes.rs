@@ -1,0 +1,97 @@
+//! `/graphql` over HTTP (queries and mutations, GraphiQL) and `/graphql/ws` (subscriptions,
+//! graphql-transport-ws with the token in `connection_init`).
+
+use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::Data;
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::{header::AUTHORIZATION, HeaderMap};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::{AppSchema, RequestAuth};
+use crate::accounts::service::authenticate_bearer;
+use crate::app::{AppState, HttpState};
+use crate::error::ServiceError;
+
+pub fn router() -> Router<HttpState> {
+    Router::new()
+        .route("/graphql", get(graphiql).post(execute))
+        .route("/graphql/ws", get(subscriptions))
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Ledgerbridge API").finish())
+}
+
+#[tracing::instrument(name = "graphql request", skip_all)]
+async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+    let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
+    let auth = resolve_auth(&state.app, header).await;
+    state.schema.execute(request.into_inner().data(auth)).await.into()
+}
+
+async fn subscriptions(State(state): State<HttpState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    let schema: AppSchema = state.schema.clone();
+    let app = state.app.clone();
+    upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            GraphQLWebSocket::new(socket, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let auth = resolve_auth(&app, token_from_init_payload(&payload).as_deref()).await;
+                    let mut data = Data::default();
+                    data.insert(auth);
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
+}
+
+/// Accepts `{"authorization": "Bearer …"}` (any case) or `{"token": "…"}`, as the common
+/// GraphQL websocket clients send it.
+fn token_from_init_payload(payload: &serde_json::Value) -> Option<String> {
+    let object = payload.as_object()?;
+    object.iter().find_map(|(key, value)| {
+        let text = value.as_str()?;
+        match key.to_ascii_lowercase().as_str() {
+            "authorization" => Some(text.to_owned()),
+            "token" | "accesstoken" => Some(format!("Bearer {text}")),
+            _ => None,
+        }
+    })
+}
+
+/// Reads an `Authorization` header value into the request's [`RequestAuth`].
+pub async fn resolve_auth(app: &AppState, header: Option<&str>) -> RequestAuth {
+    let Some(header) = header else {
+        return RequestAuth::Anonymous;
+    };
+    let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim) else {
+        return RequestAuth::Rejected("the Authorization header must be `Bearer <token>`".to_owned());
+    };
+    match authenticate_bearer(&app.db, &app.keys, token).await {
+        Ok(caller) => RequestAuth::Authenticated(caller),
+        Err(ServiceError::Unauthenticated(reason)) => RequestAuth::Rejected(reason),
+        Err(err) => {
+            tracing::error!(error = ?err, "could not check a bearer token");
+            RequestAuth::Rejected("the token could not be checked right now; try again".to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::token_from_init_payload;
+    use serde_json::json;
+
+    #[test]
+    fn the_token_is_found_in_the_usual_connection_init_shapes() {
+        assert_eq!(token_from_init_payload(&json!({"Authorization": "Bearer abc"})).as_deref(), Some("Bearer abc"));
+        assert_eq!(token_from_init_payload(&json!({"token": "abc"})).as_deref(), Some("Bearer abc"));
+        assert_eq!(token_from_init_payload(&json!({"other": 1})), None);
+        assert_eq!(token_from_init_payload(&json!(null)), None);
+    }
+}

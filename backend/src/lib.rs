@@ -1,0 +1,22 @@
+//! Ledgerbridge: online store orders into QuickBooks Desktop through the Web Connector.
+//!
+//! One domain layer (accounts, connections, the wizard, QuickBooks lists, the transaction
+//! log) served over GraphQL; the binary in `main.rs` only parses the command line.
+
+pub mod accounts;
+pub mod app;
+pub mod config;
+pub mod connections;
+pub mod db;
+mod db_enum;
+pub mod domain;
+pub mod entities;
+pub mod error;
+pub mod graphql;
+mod http;
+pub mod quickbooks_lists;
+pub mod transaction_log;
+pub mod wizard;
+
+pub use app::{AppState, Application, StartupError};
+pub use config::Config;

@@ -1,0 +1,8 @@
+//! The transaction log: every action Ledgerbridge takes for a connection, stored and
+//! published live to subscribers.
+mod bus;
+pub mod graphql;
+pub mod service;
+
+pub use bus::LogBus;
+pub use service::{record_log_entry, LogEntry, LogFilter, LogKind, LogLevel, NewLogEntry};

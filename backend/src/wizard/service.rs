@@ -1,0 +1,378 @@
+//! Saving wizard steps, the wizard's progress, the sales tax mapping table and finishing set-up.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use serde::{de::DeserializeOwned, Serialize};
+use uuid::Uuid;
+
+use super::sales_tax::{check_row, parse_mappings_csv, MappingRow};
+use super::steps::*;
+use super::validate::{self, CompanyCountry};
+use crate::accounts::Caller;
+use crate::connections::find_owned;
+use crate::db_enum;
+use crate::entities::{qb_connection, sales_tax_mapping, wizard_step};
+use crate::error::{FieldError, ServiceError, ServiceResult};
+use crate::quickbooks_lists::{service::read_status, ListKind, ListSnapshot};
+use crate::transaction_log::{record_log_entry, LogBus, LogKind, NewLogEntry};
+
+/// Everything the wizard shows for one connection.
+#[derive(Debug, Clone)]
+pub struct WizardState {
+    pub connection_id: Uuid,
+    pub settings: Settings,
+    pub saved_at: HashMap<WizardStepKind, DateTime<Utc>>,
+    pub lists_read_at: Option<DateTime<Utc>>,
+    pub setup_completed_at: Option<DateTime<Utc>>,
+}
+
+impl WizardState {
+    /// The first step not saved yet; `None` once all are.
+    pub fn current_step(&self) -> Option<WizardStepKind> {
+        WizardStepKind::ALL.into_iter().find(|step| !self.settings.is_saved(*step))
+    }
+
+    pub fn progress_percent(&self) -> i32 {
+        let saved = WizardStepKind::ALL.iter().filter(|s| self.settings.is_saved(**s)).count();
+        (saved * 100 / WizardStepKind::ALL.len()) as i32
+    }
+}
+
+fn decode<T: DeserializeOwned>(rows: &HashMap<WizardStepKind, wizard_step::Model>, step: WizardStepKind) -> Option<T> {
+    rows.get(&step).and_then(|row| serde_json::from_value(row.data.clone()).ok())
+}
+
+pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<WizardState> {
+    let rows: HashMap<WizardStepKind, wizard_step::Model> = wizard_step::Entity::find()
+        .filter(wizard_step::Column::ConnectionId.eq(connection.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|row| Some((db_enum::from_db::<WizardStepKind>(&row.step)?, row)))
+        .collect();
+    let settings = Settings {
+        sync_direction: decode(&rows, WizardStepKind::SyncDirection),
+        orders: decode(&rows, WizardStepKind::Orders),
+        customers: decode(&rows, WizardStepKind::Customers),
+        accounts: decode(&rows, WizardStepKind::Accounts),
+        sales_tax: decode(&rows, WizardStepKind::SalesTax),
+        products: decode(&rows, WizardStepKind::Products),
+        notifications: decode(&rows, WizardStepKind::Notifications),
+    };
+    let lists_read_at = read_status(db, connection.id).await?.into_iter().map(|r| r.read_at).max();
+    Ok(WizardState {
+        connection_id: connection.id,
+        saved_at: rows.iter().map(|(step, row)| (*step, row.saved_at)).collect(),
+        settings,
+        lists_read_at,
+        setup_completed_at: connection.setup_completed_at,
+    })
+}
+
+pub async fn state_for(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid) -> ServiceResult<WizardState> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    load(db, &connection).await
+}
+
+async fn store_step<T: Serialize>(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    connection: &qb_connection::Model,
+    step: WizardStepKind,
+    value: &T,
+) -> ServiceResult<WizardState> {
+    let data = serde_json::to_value(value).map_err(ServiceError::internal)?;
+    wizard_step::Entity::insert(wizard_step::ActiveModel {
+        connection_id: Set(connection.id),
+        step: Set(db_enum::to_db(&step)),
+        data: Set(data.clone()),
+        saved_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([wizard_step::Column::ConnectionId, wizard_step::Column::Step])
+            .update_columns([wizard_step::Column::Data, wizard_step::Column::SavedAt])
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    record_log_entry(
+        db,
+        bus,
+        NewLogEntry::info(
+            connection.id,
+            LogKind::SettingsSaved,
+            format!("{} settings saved (step {} of 7)", step.title(), step.number()),
+        )
+        .with_details(data),
+    )
+    .await?;
+    load(db, connection).await
+}
+
+fn invalid(errors: Vec<FieldError>) -> ServiceError {
+    ServiceError::Validation(errors)
+}
+
+/// The context every save needs: the caller's connection and the lists it validates against.
+struct StepContext {
+    connection: qb_connection::Model,
+    lists: ListSnapshot,
+}
+
+impl StepContext {
+    async fn load(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid, kinds: &[ListKind]) -> ServiceResult<Self> {
+        let connection = find_owned(db, caller, connection_id).await?;
+        let lists = ListSnapshot::load(db, connection.id, kinds).await?;
+        Ok(Self { connection, lists })
+    }
+
+    fn country(&self) -> CompanyCountry {
+        CompanyCountry::from_stored(self.connection.country.as_deref())
+    }
+}
+
+pub async fn save_sync_direction(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: SyncDirectionSettings,
+) -> ServiceResult<(SyncDirectionSettings, WizardState)> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let state = store_step(db, bus, &connection, WizardStepKind::SyncDirection, &input).await?;
+    Ok((input, state))
+}
+
+pub async fn save_orders(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: OrderSettings,
+) -> ServiceResult<(OrderSettings, WizardState)> {
+    let ctx = StepContext::load(db, caller, connection_id, &[ListKind::Class, ListKind::Terms]).await?;
+    let settings = validate::orders(input, &ctx.lists).map_err(invalid)?;
+    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Orders, &settings).await?;
+    Ok((settings, state))
+}
+
+pub async fn save_customers(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: CustomerSettings,
+) -> ServiceResult<(CustomerSettings, WizardState)> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let settings = validate::customers(input).map_err(invalid)?;
+    let state = store_step(db, bus, &connection, WizardStepKind::Customers, &settings).await?;
+    Ok((settings, state))
+}
+
+pub async fn save_accounts(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: AccountSettings,
+) -> ServiceResult<(AccountSettings, WizardState)> {
+    let ctx = StepContext::load(db, caller, connection_id, &[ListKind::Account]).await?;
+    let settings = validate::accounts(input, &ctx.lists).map_err(invalid)?;
+    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Accounts, &settings).await?;
+    Ok((settings, state))
+}
+
+const TAX_KINDS: [ListKind; 3] = [ListKind::SalesTaxItem, ListKind::SalesTaxGroup, ListKind::SalesTaxCode];
+
+pub async fn save_sales_tax(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: SalesTaxSettings,
+) -> ServiceResult<(SalesTaxSettings, WizardState)> {
+    let ctx = StepContext::load(db, caller, connection_id, &TAX_KINDS).await?;
+    let settings = validate::sales_tax(input, &ctx.lists, ctx.country()).map_err(invalid)?;
+    let state = store_step(db, bus, &ctx.connection, WizardStepKind::SalesTax, &settings).await?;
+    Ok((settings, state))
+}
+
+pub async fn save_products(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: ProductSettings,
+) -> ServiceResult<(ProductSettings, WizardState)> {
+    // Only the item count matters here, which the read status carries: no need to load items.
+    let ctx = StepContext::load(db, caller, connection_id, &[]).await?;
+    let settings = validate::products(input, &ctx.lists).map_err(invalid)?;
+    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Products, &settings).await?;
+    Ok((settings, state))
+}
+
+pub async fn save_notifications(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    input: NotificationSettings,
+) -> ServiceResult<(NotificationSettings, WizardState)> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let settings = validate::notifications(input).map_err(invalid)?;
+    let state = store_step(db, bus, &connection, WizardStepKind::Notifications, &settings).await?;
+    Ok((settings, state))
+}
+
+/// Marks set-up complete, or says every step and rule still missing. Calling it again after
+/// set-up keeps the first completion time.
+pub async fn complete_setup(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+) -> ServiceResult<WizardState> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let state = load(db, &connection).await?;
+    let mapping_count = mappings(db, connection.id).await?.len();
+    let missing = validate::completeness(&state.settings, mapping_count);
+    if !missing.is_empty() {
+        return Err(ServiceError::Validation(missing));
+    }
+    if connection.setup_completed_at.is_some() {
+        return Ok(state);
+    }
+    let mut active: qb_connection::ActiveModel = connection.into();
+    active.setup_completed_at = Set(Some(Utc::now()));
+    let connection = active.update(db).await?;
+    record_log_entry(
+        db,
+        bus,
+        NewLogEntry::info(connection.id, LogKind::SetupCompleted, "Set up complete: orders will flow on the next Web Connector run"),
+    )
+    .await?;
+    load(db, &connection).await
+}
+
+// ---- The sales tax mapping table -------------------------------------------------------
+
+pub async fn mappings(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+    use sales_tax_mapping::Column;
+    Ok(sales_tax_mapping::Entity::find()
+        .filter(Column::ConnectionId.eq(connection_id))
+        .order_by_asc(Column::Country)
+        .order_by_asc(Column::Region)
+        .order_by_asc(Column::County)
+        .order_by_asc(Column::City)
+        .all(db)
+        .await?)
+}
+
+pub async fn mappings_for(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    mappings(db, connection.id).await
+}
+
+fn new_mapping(connection_id: Uuid, row: MappingRow) -> sales_tax_mapping::ActiveModel {
+    sales_tax_mapping::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        connection_id: Set(connection_id),
+        country: Set(row.country),
+        region: Set(row.region),
+        county: Set(row.county),
+        city: Set(row.city),
+        tax_code: Set(row.tax_code),
+        created_at: Set(Utc::now()),
+    }
+}
+
+fn same_place_conflict() -> OnConflict {
+    use sales_tax_mapping::Column;
+    OnConflict::columns([Column::ConnectionId, Column::Country, Column::Region, Column::County, Column::City])
+        .update_column(Column::TaxCode)
+        .to_owned()
+}
+
+/// Adds one mapping; a mapping for the same place is replaced.
+pub async fn add_mapping(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    connection_id: Uuid,
+    row: MappingRow,
+) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+    let ctx = StepContext::load(db, caller, connection_id, &TAX_KINDS).await?;
+    check_row(&row).map_err(|message| ServiceError::invalid("input", message))?;
+    let tax_code = validate::mapping_target(&row.tax_code, &ctx.lists, ctx.country(), "input.taxCode")
+        .map_err(|err| ServiceError::Validation(vec![err]))?;
+    sales_tax_mapping::Entity::insert(new_mapping(ctx.connection.id, MappingRow { tax_code, ..row }))
+        .on_conflict(same_place_conflict())
+        .exec_without_returning(db)
+        .await?;
+    mappings(db, ctx.connection.id).await
+}
+
+pub async fn remove_mapping(db: &DatabaseConnection, caller: &Caller, mapping_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+    let mapping = sales_tax_mapping::Entity::find_by_id(mapping_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("sales tax mapping"))?;
+    // Ownership is the connection's: another merchant's mapping is not found, not forbidden.
+    let connection = find_owned(db, caller, mapping.connection_id)
+        .await
+        .map_err(|_| ServiceError::NotFound("sales tax mapping"))?;
+    sales_tax_mapping::Entity::delete_by_id(mapping.id).exec(db).await?;
+    mappings(db, connection.id).await
+}
+
+/// Imports mappings from CSV, all or nothing. Rows for a place already mapped replace it;
+/// with `replace`, the whole table is replaced.
+pub async fn import_mappings(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    csv: &str,
+    replace: bool,
+) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+    let ctx = StepContext::load(db, caller, connection_id, &TAX_KINDS).await?;
+    let rows = parse_mappings_csv(csv).map_err(ServiceError::Validation)?;
+    let mut errors = Vec::new();
+    let mut checked = Vec::with_capacity(rows.len());
+    for (index, row) in rows.into_iter().enumerate() {
+        match validate::mapping_target(&row.tax_code, &ctx.lists, ctx.country(), "csv") {
+            Ok(tax_code) => checked.push(MappingRow { tax_code, ..row }),
+            Err(err) => errors.push(FieldError::new("csv", format!("line {}: {}", index + 2, err.message))),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ServiceError::Validation(errors));
+    }
+    let count = checked.len();
+    let txn = db.begin().await?;
+    if replace {
+        sales_tax_mapping::Entity::delete_many()
+            .filter(sales_tax_mapping::Column::ConnectionId.eq(ctx.connection.id))
+            .exec(&txn)
+            .await?;
+    }
+    // One row at a time: a CSV may name a place twice, and the later line should win.
+    for row in checked {
+        sales_tax_mapping::Entity::insert(new_mapping(ctx.connection.id, row))
+            .on_conflict(same_place_conflict())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await?;
+    record_log_entry(
+        db,
+        bus,
+        NewLogEntry::info(ctx.connection.id, LogKind::SettingsSaved, format!("{count} sales tax mappings imported from CSV")),
+    )
+    .await?;
+    mappings(db, ctx.connection.id).await
+}

@@ -1,0 +1,25 @@
+//! Ledgerbridge's schema, one append-only migration at a time.
+//!
+//! A migration that has shipped is never edited: change the schema with a new
+//! `m<YYYYMMDD>_<seq>_<what>.rs` file added to [`Migrator::migrations`].
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_accounts;
+mod m20261126_000002_connections_and_settings;
+mod m20261126_000003_stores_orders_and_log;
+mod m20261126_000004_quickbooks_list_cache;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_accounts::Migration),
+            Box::new(m20261126_000002_connections_and_settings::Migration),
+            Box::new(m20261126_000003_stores_orders_and_log::Migration),
+            Box::new(m20261126_000004_quickbooks_list_cache::Migration),
+        ]
+    }
+}
