@@ -261,7 +261,7 @@ pub async fn complete_setup(
 
 // ---- The sales tax mapping table -------------------------------------------------------
 
-pub async fn mappings(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+pub async fn mappings(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
     use sales_tax_mapping::Column;
     Ok(sales_tax_mapping::Entity::find()
         .filter(Column::ConnectionId.eq(connection_id))
@@ -291,11 +291,30 @@ fn new_mapping(connection_id: Uuid, row: MappingRow) -> sales_tax_mapping::Activ
     }
 }
 
-fn same_place_conflict() -> OnConflict {
-    use sales_tax_mapping::Column;
-    OnConflict::columns([Column::ConnectionId, Column::Country, Column::Region, Column::County, Column::City])
-        .update_column(Column::TaxCode)
-        .to_owned()
+/// Places are compared ignoring case, as addresses arrive in any case.
+fn same_place(a: &sales_tax_mapping::Model, b: &MappingRow) -> bool {
+    let eq = |x: &str, y: &str| x.to_lowercase() == y.to_lowercase();
+    eq(&a.country, &b.country) && eq(&a.region, &b.region) && eq(&a.county, &b.county) && eq(&a.city, &b.city)
+}
+
+/// Inserts a mapping, or changes the tax code of the one already covering its place.
+async fn upsert_mapping(
+    db: &impl sea_orm::ConnectionTrait,
+    existing: &[sales_tax_mapping::Model],
+    connection_id: Uuid,
+    row: MappingRow,
+) -> ServiceResult<()> {
+    match existing.iter().find(|m| same_place(m, &row)) {
+        Some(found) => {
+            let mut active: sales_tax_mapping::ActiveModel = found.clone().into();
+            active.tax_code = Set(row.tax_code);
+            active.update(db).await?;
+        }
+        None => {
+            new_mapping(connection_id, row).insert(db).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Adds one mapping; a mapping for the same place is replaced.
@@ -309,10 +328,8 @@ pub async fn add_mapping(
     check_row(&row).map_err(|message| ServiceError::invalid("input", message))?;
     let tax_code = validate::mapping_target(&row.tax_code, &ctx.lists, ctx.country(), "input.taxCode")
         .map_err(|err| ServiceError::Validation(vec![err]))?;
-    sales_tax_mapping::Entity::insert(new_mapping(ctx.connection.id, MappingRow { tax_code, ..row }))
-        .on_conflict(same_place_conflict())
-        .exec_without_returning(db)
-        .await?;
+    let existing = mappings(db, ctx.connection.id).await?;
+    upsert_mapping(db, &existing, ctx.connection.id, MappingRow { tax_code, ..row }).await?;
     mappings(db, ctx.connection.id).await
 }
 
@@ -352,20 +369,28 @@ pub async fn import_mappings(
     if !errors.is_empty() {
         return Err(ServiceError::Validation(errors));
     }
-    let count = checked.len();
+    // A CSV may name a place twice: the later line wins.
+    let mut unique: Vec<MappingRow> = Vec::with_capacity(checked.len());
+    for row in checked {
+        let key = |r: &MappingRow| [&r.country, &r.region, &r.county, &r.city].map(|p| p.to_lowercase());
+        match unique.iter_mut().find(|kept| key(kept) == key(&row)) {
+            Some(kept) => *kept = row,
+            None => unique.push(row),
+        }
+    }
+    let count = unique.len();
     let txn = db.begin().await?;
-    if replace {
+    let existing = if replace {
         sales_tax_mapping::Entity::delete_many()
             .filter(sales_tax_mapping::Column::ConnectionId.eq(ctx.connection.id))
             .exec(&txn)
             .await?;
-    }
-    // One row at a time: a CSV may name a place twice, and the later line should win.
-    for row in checked {
-        sales_tax_mapping::Entity::insert(new_mapping(ctx.connection.id, row))
-            .on_conflict(same_place_conflict())
-            .exec_without_returning(&txn)
-            .await?;
+        Vec::new()
+    } else {
+        mappings(&txn, ctx.connection.id).await?
+    };
+    for row in unique {
+        upsert_mapping(&txn, &existing, ctx.connection.id, row).await?;
     }
     txn.commit().await?;
     record_log_entry(

@@ -1,0 +1,9 @@
+//! Integration tests: the real application on a random port, over real HTTP and websockets,
+//! against a SQLite file and (when LEDGERBRIDGE_TEST_POSTGRES_URL is set) PostgreSQL.
+mod helpers;
+
+mod accounts;
+mod health;
+mod tenancy;
+mod transaction_log;
+mod wizard;
