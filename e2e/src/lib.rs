@@ -1,1 +1,5 @@
-//! Black-box tests live under `tests/`.
+//! Black-box test support: starting the real `ledgerbridge` binary and a headless browser.
+//! The tests themselves live under `tests/e2e/`.
+
+pub mod browser;
+pub mod server;

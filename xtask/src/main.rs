@@ -1,1 +1,120 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's two entry points, kept to one command each.
+//!
+//! - `cargo xtask run [serve options]`: builds the dashboard and the server, then serves.
+//! - `cargo xtask test`: builds the dashboard and the server, then runs every test.
+//! - `cargo xtask dashboard`: builds only the dashboard into `frontend/dist`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use anyhow::{bail, Context, Result};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("dashboard") => build_dashboard().map(|_| ()),
+        _ => {
+            eprintln!("usage: cargo xtask run [serve options] | cargo xtask test [cargo test options] | cargo xtask dashboard");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command.current_dir(workspace_root());
+    command
+}
+
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"))
+}
+
+fn check(command: &mut Command) -> Result<()> {
+    let status = command.status().with_context(|| format!("cannot start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed ({status})");
+    }
+    Ok(())
+}
+
+/// Compiles the Yew app to wasm, generates its JavaScript glue with wasm-bindgen (the library,
+/// so no separately installed CLI has to match its version), and lays out `frontend/dist`.
+fn build_dashboard() -> Result<PathBuf> {
+    let root = workspace_root();
+    let dist = root.join("frontend/dist");
+    ensure_wasm_target()?;
+    eprintln!("xtask: building the dashboard (wasm)…");
+    check(cargo().args(["build", "--package", "frontend", "--target", "wasm32-unknown-unknown", "--release"]))?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/release/frontend.wasm");
+    if dist.exists() {
+        std::fs::remove_dir_all(&dist).with_context(|| format!("cannot clear {}", dist.display()))?;
+    }
+    std::fs::create_dir_all(&dist)?;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        .typescript(false)
+        .out_name("frontend")
+        .generate(&dist)
+        .context("wasm-bindgen could not process the dashboard")?;
+    for entry in std::fs::read_dir(root.join("frontend/static"))? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), dist.join(entry.file_name()))?;
+    }
+    eprintln!("xtask: dashboard ready in {}", dist.display());
+    Ok(dist)
+}
+
+/// A fresh machine lacks the wasm target; rustup fetches it from the Rust distribution server.
+fn ensure_wasm_target() -> Result<()> {
+    let installed = Command::new("rustup").args(["target", "list", "--installed"]).output();
+    match installed {
+        Ok(output) if String::from_utf8_lossy(&output.stdout).lines().any(|l| l.trim() == WASM_TARGET) => Ok(()),
+        Ok(_) => {
+            eprintln!("xtask: installing the {WASM_TARGET} target (once)…");
+            check(Command::new("rustup").args(["target", "add", WASM_TARGET]))
+        }
+        // Without rustup (a distribution's Rust), the target has to come with the toolchain.
+        Err(_) => Ok(()),
+    }
+}
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+fn run(serve_args: &[String]) -> Result<()> {
+    let dist = build_dashboard()?;
+    eprintln!("xtask: building and starting the server…");
+    let mut command = cargo();
+    command
+        .args(["run", "--quiet", "--package", "ledgerbridge", "--", "serve"])
+        .args(serve_args)
+        .env("LEDGERBRIDGE_DASHBOARD_DIR", &dist);
+    check(&mut command)
+}
+
+fn test(extra: &[String]) -> Result<()> {
+    build_dashboard()?;
+    // The black-box tests in e2e/ start this binary; build it first so they never meet a stale one.
+    check(cargo().args(["build", "--package", "ledgerbridge", "--bin", "ledgerbridge"]))?;
+    if std::env::var_os("LEDGERBRIDGE_TEST_POSTGRES_URL").is_none() {
+        eprintln!(
+            "xtask: LEDGERBRIDGE_TEST_POSTGRES_URL is not set: database tests run on SQLite only \
+             (set it to e.g. postgres://postgres@127.0.0.1:5432/test to run them on PostgreSQL too)"
+        );
+    }
+    check(cargo().args(["test", "--workspace", "--exclude", "frontend"]).args(extra))
+}

@@ -1,0 +1,4 @@
+//! Black-box tests: the real binary, started as a merchant would start it.
+mod dashboard;
+mod databases;
+mod server;
