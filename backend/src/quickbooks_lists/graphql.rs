@@ -1,11 +1,12 @@
 //! The cached QuickBooks lists over GraphQL, for the wizard's drop-downs.
 
+use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use super::service::{self, CachedEntry};
 use super::{AccountType, ListKind};
-use crate::connections::graphql::Connection;
+use crate::connections::graphql::Connection as QbConnection;
 use crate::connections::find_owned;
 use crate::db_enum;
 use crate::entities::qb_connection;
@@ -80,8 +81,10 @@ impl QuickbooksLists {
         self.0.lists_refresh_requested_at
     }
 
-    /// The entries of one list, by full name. `accountTypes` narrows accounts to those types;
-    /// `search` keeps names containing it; `activeOnly` (default true) hides inactive ones.
+    /// The entries of one list in full-name order, paged with `first` and `after` (an entry's
+    /// cursor). `accountTypes` narrows accounts to those types; `search` keeps names containing
+    /// it (any case); `activeOnly` (default true) hides inactive entries.
+    #[allow(clippy::too_many_arguments)]
     async fn entries(
         &self,
         ctx: &Context<'_>,
@@ -89,12 +92,16 @@ impl QuickbooksLists {
         account_types: Option<Vec<AccountType>>,
         search: Option<String>,
         #[graphql(default = true)] active_only: bool,
+        after: Option<String>,
         #[graphql(default = 500, validator(minimum = 1, maximum = 5000))] first: i32,
-    ) -> ApiResult<Vec<QuickbooksListEntry>> {
+    ) -> ApiResult<Connection<String, QuickbooksListEntry, EmptyFields, EmptyFields>> {
         let rows = service::entries(&app(ctx).db, self.0.id, kind).await?;
         let search = search.map(|s| s.trim().to_lowercase()).filter(|s| !s.is_empty());
-        Ok(rows
+        let first = first as usize;
+        // Full names are unique within a list and the rows come sorted by them: the name is the cursor.
+        let mut matching = rows
             .into_iter()
+            .filter(|row| after.as_ref().is_none_or(|cursor| row.full_name.as_str() > cursor.as_str()))
             .map(|row| QuickbooksListEntry::from_cached(kind, row))
             .filter(|e| !active_only || e.is_active)
             .filter(|e| match (&account_types, e.account_type) {
@@ -103,8 +110,13 @@ impl QuickbooksLists {
                 (None, _) => true,
             })
             .filter(|e| search.as_ref().is_none_or(|s| e.full_name.to_lowercase().contains(s)))
-            .take(first as usize)
-            .collect())
+            .take(first + 1)
+            .collect::<Vec<_>>();
+        let has_next = matching.len() > first;
+        matching.truncate(first);
+        let mut page = Connection::new(after.is_some(), has_next);
+        page.edges.extend(matching.into_iter().map(|e| Edge::new(e.full_name.clone(), e)));
+        Ok(page)
     }
 }
 
@@ -126,9 +138,9 @@ pub struct ListsMutation;
 #[Object]
 impl ListsMutation {
     /// Asks the next Web Connector run to read every QuickBooks list again.
-    async fn refresh_quickbooks_lists(&self, ctx: &Context<'_>, connection_id: ID) -> ApiResult<Connection> {
+    async fn refresh_quickbooks_lists(&self, ctx: &Context<'_>, connection_id: ID) -> ApiResult<QbConnection> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(Connection(service::request_refresh(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+        Ok(QbConnection(service::request_refresh(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
     }
 }

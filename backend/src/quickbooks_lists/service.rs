@@ -4,8 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -101,14 +100,17 @@ pub async fn read_status(db: &DatabaseConnection, connection_id: Uuid) -> Servic
         .await?)
 }
 
-/// The cached entries of one list, by full name.
+/// The cached entries of one list, in byte order of their full names. Sorted here rather than
+/// by the database, whose collation differs between SQLite and PostgreSQL: paging by name
+/// needs one order everywhere.
 pub async fn entries(db: &DatabaseConnection, connection_id: Uuid, kind: ListKind) -> ServiceResult<Vec<CachedEntry>> {
-    Ok(qb_list_entry::Entity::find()
+    let mut rows = qb_list_entry::Entity::find()
         .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
         .filter(qb_list_entry::Column::Kind.eq(db_enum::to_db(&kind)))
-        .order_by_asc(qb_list_entry::Column::FullName)
         .all(db)
-        .await?)
+        .await?;
+    rows.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    Ok(rows)
 }
 
 /// Asks the next Web Connector run to read every list again.

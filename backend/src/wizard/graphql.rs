@@ -47,6 +47,8 @@ pub struct Wizard {
     pub quickbooks_lists_read_at: Option<DateTime<Utc>>,
     /// Said plainly while the lists have not been read.
     pub quickbooks_lists_message: Option<String>,
+    /// What the Accounts step suggests, from the company's chart of accounts.
+    pub account_suggestions: AccountSuggestions,
 }
 
 fn summary(state: &WizardState, step: WizardStepKind) -> Option<String> {
@@ -100,6 +102,7 @@ impl From<WizardState> for Wizard {
             setup_completed_at: state.setup_completed_at,
             quickbooks_lists_read_at: state.lists_read_at,
             quickbooks_lists_message: state.lists_read_at.is_none().then(|| LISTS_NOT_READ.to_owned()),
+            account_suggestions: state.account_suggestions,
             steps,
         }
     }

@@ -6,6 +6,7 @@ pub mod graphql;
 mod sales_tax;
 pub mod service;
 mod steps;
+mod suggestions;
 mod validate;
 
 pub use customer_names::{customer_name, CustomerNameParts};

@@ -18,7 +18,9 @@ use crate::connections::find_owned;
 use crate::db_enum;
 use crate::entities::{qb_connection, sales_tax_mapping, wizard_step};
 use crate::error::{FieldError, ServiceError, ServiceResult};
-use crate::quickbooks_lists::{service::read_status, ListKind, ListSnapshot};
+use super::suggestions::suggest_accounts;
+use crate::quickbooks_lists::service::{entries, read_status};
+use crate::quickbooks_lists::{ListKind, ListSnapshot};
 use crate::transaction_log::{record_log_entry, LogBus, LogKind, NewLogEntry};
 
 /// Everything the wizard shows for one connection.
@@ -29,6 +31,7 @@ pub struct WizardState {
     pub saved_at: HashMap<WizardStepKind, DateTime<Utc>>,
     pub lists_read_at: Option<DateTime<Utc>>,
     pub setup_completed_at: Option<DateTime<Utc>>,
+    pub account_suggestions: AccountSuggestions,
 }
 
 impl WizardState {
@@ -65,12 +68,14 @@ pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) ->
         notifications: decode(&rows, WizardStepKind::Notifications),
     };
     let lists_read_at = read_status(db, connection.id).await?.into_iter().map(|r| r.read_at).max();
+    let account_suggestions = suggest_accounts(&entries(db, connection.id, ListKind::Account).await?);
     Ok(WizardState {
         connection_id: connection.id,
         saved_at: rows.iter().map(|(step, row)| (*step, row.saved_at)).collect(),
         settings,
         lists_read_at,
         setup_completed_at: connection.setup_completed_at,
+        account_suggestions,
     })
 }
 

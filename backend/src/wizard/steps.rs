@@ -364,3 +364,16 @@ mod tests {
         assert!(rule.contains("last 7 characters"), "{rule}");
     }
 }
+
+/// Accounts the Accounts step suggests from the company's chart of accounts: QuickBooks' own
+/// default names first (Undeposited Funds, Inventory Asset, ...), else the only account of the
+/// needed type.
+#[derive(SimpleObject, Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountSuggestions {
+    pub income_account: Option<String>,
+    pub asset_account: Option<String>,
+    pub cogs_account: Option<String>,
+    pub receivable_account: Option<String>,
+    pub discount_account: Option<String>,
+    pub deposit_account: Option<String>,
+}

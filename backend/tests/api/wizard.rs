@@ -146,13 +146,32 @@ async fn steps_naming_quickbooks_objects_say_plainly_that_lists_are_not_read(app
 
     app.read_company_lists(&c, "US", 0).await;
     let lists = app
-        .graphql(token, "query($c: ID!) { quickbooksLists(connectionId: $c) { read status { kind entryCount } entries(kind: ACCOUNT, accountTypes: [BANK, OTHER_CURRENT_ASSET]) { fullName accountType } } }", json!({ "c": c }))
+        .graphql(token, "query($c: ID!) { quickbooksLists(connectionId: $c) { read status { kind entryCount } entries(kind: ACCOUNT, accountTypes: [BANK, OTHER_CURRENT_ASSET]) { edges { node { fullName accountType } } } } wizard(connectionId: $c) { quickbooksListsMessage accountSuggestions { depositAccount assetAccount receivableAccount incomeAccount } } }", json!({ "c": c }))
         .await;
-    let lists = &lists.data()["quickbooksLists"];
+    let data = lists.data();
+    let lists = &data["quickbooksLists"];
     assert_eq!(lists["read"], true);
-    let names: Vec<&str> = lists["entries"].as_array().unwrap().iter().map(|e| e["fullName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = lists["entries"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["fullName"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Checking", "Inventory Asset", "Undeposited Funds"]);
     assert!(lists["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM" && s["entryCount"] == 3));
+    assert!(data["wizard"]["quickbooksListsMessage"].is_null());
+    let suggested = &data["wizard"]["accountSuggestions"];
+    assert_eq!(suggested["depositAccount"], "Undeposited Funds");
+    assert_eq!(suggested["assetAccount"], "Inventory Asset");
+    assert_eq!(suggested["receivableAccount"], "Accounts Receivable");
+    assert_eq!(suggested["incomeAccount"], "Sales");
+
+    // Long lists page by cursor, in name order, on either database.
+    let page = "query($c: ID!, $after: String) { quickbooksLists(connectionId: $c) { entries(kind: ITEM, first: 2, after: $after) { pageInfo { hasNextPage endCursor } edges { node { fullName } } } } }";
+    let first = app.graphql(token, page, json!({ "c": c })).await;
+    let first = &first.data()["quickbooksLists"]["entries"];
+    assert_eq!(first["edges"][1]["node"]["fullName"], "Tools");
+    assert_eq!(first["pageInfo"]["hasNextPage"], true);
+    let second = app.graphql(token, page, json!({ "c": c, "after": first["pageInfo"]["endCursor"] })).await;
+    let second = &second.data()["quickbooksLists"]["entries"];
+    assert_eq!(second["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(second["edges"][0]["node"]["fullName"], "Tools:Hammer");
+    assert_eq!(second["pageInfo"]["hasNextPage"], false);
 }
 
 async fn every_invalid_choice_is_a_validation_error_naming_its_field(app: &TestApp) {
