@@ -108,8 +108,9 @@ fn run(serve_args: &[String]) -> Result<()> {
 
 fn test(extra: &[String]) -> Result<()> {
     build_dashboard()?;
-    // The black-box tests in e2e/ start this binary; build it first so they never meet a stale one.
-    check(cargo().args(["build", "--package", "ledgerbridge", "--bin", "ledgerbridge"]))?;
+    // The black-box tests in e2e/ start the ledgerbridge binary. No separate build step: cargo
+    // builds a package's binaries for its integration tests, with the very features of this
+    // test run, so the binary is always fresh and never compiled twice.
     if std::env::var_os("LEDGERBRIDGE_TEST_POSTGRES_URL").is_none() {
         eprintln!(
             "xtask: LEDGERBRIDGE_TEST_POSTGRES_URL is not set: database tests run on SQLite only \
