@@ -9,6 +9,7 @@ mod m20261126_000001_accounts;
 mod m20261126_000002_connections_and_settings;
 mod m20261126_000003_stores_orders_and_log;
 mod m20261126_000004_quickbooks_list_cache;
+mod m20261126_000005_web_connector_sessions;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_connections_and_settings::Migration),
             Box::new(m20261126_000003_stores_orders_and_log::Migration),
             Box::new(m20261126_000004_quickbooks_list_cache::Migration),
+            Box::new(m20261126_000005_web_connector_sessions::Migration),
         ]
     }
 }

@@ -73,6 +73,10 @@ pub async fn create(
         lists_refresh_requested_at: Set(None),
         setup_completed_at: Set(None),
         created_at: Set(Utc::now()),
+        wc_active_ticket: Set(None),
+        wc_active_until: Set(None),
+        wc_failed_logins: Set(0),
+        wc_locked_until: Set(None),
     }
     .insert(db)
     .await?;

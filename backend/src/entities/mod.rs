@@ -10,4 +10,5 @@ pub mod server_secret;
 pub mod store;
 pub mod store_order;
 pub mod transaction_log_entry;
+pub mod wc_session;
 pub mod wizard_step;

@@ -21,6 +21,10 @@ pub struct Model {
     pub lists_refresh_requested_at: Option<DateTimeUtc>,
     pub setup_completed_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
+    pub wc_active_ticket: Option<String>,
+    pub wc_active_until: Option<DateTimeUtc>,
+    pub wc_failed_logins: i32,
+    pub wc_locked_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

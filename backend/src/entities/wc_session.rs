@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "wc_session")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub ticket: String,
+    pub connection_id: Uuid,
+    pub plan: Json,
+    pub in_flight: Option<Json>,
+    pub progress: i32,
+    pub qbxml_version: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub last_call_at: DateTimeUtc,
+    pub expires_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
