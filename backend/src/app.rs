@@ -17,6 +17,7 @@ use crate::error::ServiceError;
 use crate::graphql::{self, AppSchema};
 use crate::http;
 use crate::transaction_log::LogBus;
+use crate::web_connector;
 
 /// What every handler and service call can reach.
 #[derive(Clone)]
@@ -95,12 +96,14 @@ fn router(app: AppState) -> Router {
     let max_body = app.config.max_body_bytes;
     let dashboard_dir = app.config.dashboard_dir.clone();
     let state = HttpState { schema: graphql::build_schema(app.clone()), app };
+    // Each part carries its own body limit: the Web Connector's answers can be megabytes,
+    // nothing a merchant or partner sends should be.
     let api = Router::new()
         .merge(graphql::routes::router())
         .merge(http::health::router())
-        .with_state(state);
-    http::dashboard::serve_from(api, &dashboard_dir)
+        .merge(web_connector::routes::merchant_router())
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TraceLayer::new_for_http())
+        .layer(RequestBodyLimitLayer::new(max_body));
+    let routes = Router::new().merge(api).merge(web_connector::routes::router()).with_state(state);
+    http::dashboard::serve_from(routes, &dashboard_dir).layer(TraceLayer::new_for_http())
 }

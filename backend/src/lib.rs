@@ -15,6 +15,7 @@ pub mod error;
 pub mod graphql;
 mod http;
 pub mod qbxml;
+pub mod web_connector;
 pub mod quickbooks_lists;
 pub mod transaction_log;
 pub mod wizard;

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::service;
 use crate::entities::qb_connection;
+use crate::error::ServiceError;
+use crate::web_connector::qwc;
 use crate::graphql::{app, caller, parse_id, ApiResult};
 
 /// A QuickBooks company file paired (or being paired) with a Web Connector.
@@ -73,6 +75,16 @@ impl Connection {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// The .qwc file to open in the Web Connector. Fails with VALIDATION when this server's
+    /// public URL is not https (the Web Connector accepts plain http for localhost only).
+    async fn qwc_file(&self, ctx: &Context<'_>) -> ApiResult<String> {
+        qwc::qwc_file(&self.0, &app(ctx).config.public_url)
+            .map_err(|err| ServiceError::invalid("publicUrl", err.to_string()).into())
+    }
+    /// Where the .qwc file downloads from (send the same Authorization header).
+    async fn qwc_download_path(&self) -> String {
+        format!("/connections/{}/qwc", self.0.id)
     }
 }
 

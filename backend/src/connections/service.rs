@@ -62,7 +62,7 @@ pub async fn create(
         name: Set(name.to_owned()),
         wc_username: Set(new_web_connector_username()),
         wc_password_hash: Set(None),
-        owner_id: Set(Uuid::new_v4()),
+        owner_id: Set(owner_id()),
         file_id: Set(Uuid::new_v4()),
         run_every_minutes: Set(minutes),
         company_name: Set(None),
@@ -127,6 +127,11 @@ pub async fn set_schedule(
     let mut active: qb_connection::ActiveModel = connection.into();
     active.run_every_minutes = Set(run_every_minutes);
     Ok(active.update(db).await?)
+}
+
+/// Every connection carries Ledgerbridge's one OwnerID (see [`crate::web_connector::qwc::OWNER_ID`]).
+fn owner_id() -> Uuid {
+    Uuid::parse_str(crate::web_connector::qwc::OWNER_ID.trim_matches(['{', '}'])).unwrap_or_default()
 }
 
 /// Web Connector user names are global (the SOAP `authenticate` call names no merchant),

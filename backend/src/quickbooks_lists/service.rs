@@ -44,18 +44,36 @@ pub async fn replace_list(
 ) -> ServiceResult<()> {
     let kind_text = db_enum::to_db(&kind);
     let count = entries.len();
-    let now = Utc::now();
     let txn = db.begin().await?;
     qb_list_entry::Entity::delete_many()
         .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
         .filter(qb_list_entry::Column::Kind.eq(kind_text.clone()))
         .exec(&txn)
         .await?;
-    let rows: Vec<qb_list_entry::ActiveModel> = entries
+    for chunk in to_rows(connection_id, &kind_text, entries).chunks(INSERT_CHUNK) {
+        qb_list_entry::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    record_read(&txn, connection_id, &kind_text, count).await?;
+    txn.commit().await?;
+    record_log_entry(
+        db,
+        bus,
+        NewLogEntry::info(connection_id, LogKind::ListsRead, format!("Read {count} {} from QuickBooks", kind.label())),
+    )
+    .await?;
+    Ok(())
+}
+
+fn staged_kind(kind: ListKind) -> String {
+    format!("{}~STAGED", db_enum::to_db(&kind))
+}
+
+fn to_rows(connection_id: Uuid, kind_text: &str, entries: Vec<NewListEntry>) -> Vec<qb_list_entry::ActiveModel> {
+    entries
         .into_iter()
         .map(|entry| qb_list_entry::ActiveModel {
             connection_id: Set(connection_id),
-            kind: Set(kind_text.clone()),
+            kind: Set(kind_text.to_owned()),
             list_id: Set(entry.list_id),
             name: Set(entry.full_name.rsplit(':').next().unwrap_or(&entry.full_name).to_owned()),
             full_name: Set(entry.full_name),
@@ -65,29 +83,85 @@ pub async fn replace_list(
             details: Set(entry.details),
             ..Default::default()
         })
-        .collect();
-    for chunk in rows.chunks(INSERT_CHUNK) {
+        .collect()
+}
+
+/// Keeps one page of a long list aside until the whole list has been read, so the wizard
+/// never sees half a list. The first page clears what an interrupted read left behind.
+pub async fn stage_page(
+    db: &DatabaseConnection,
+    connection_id: Uuid,
+    kind: ListKind,
+    first_page: bool,
+    entries: Vec<NewListEntry>,
+) -> ServiceResult<()> {
+    let staged = staged_kind(kind);
+    let txn = db.begin().await?;
+    if first_page {
+        qb_list_entry::Entity::delete_many()
+            .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
+            .filter(qb_list_entry::Column::Kind.eq(staged.clone()))
+            .exec(&txn)
+            .await?;
+    }
+    // A page may repeat a name an earlier page had (a list edited while being read): the
+    // later one wins rather than breaking the unique name index.
+    let names: Vec<String> = entries.iter().map(|e| e.full_name.clone()).collect();
+    for chunk in names.chunks(INSERT_CHUNK) {
+        qb_list_entry::Entity::delete_many()
+            .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
+            .filter(qb_list_entry::Column::Kind.eq(staged.clone()))
+            .filter(qb_list_entry::Column::FullName.is_in(chunk.to_vec()))
+            .exec(&txn)
+            .await?;
+    }
+    for chunk in to_rows(connection_id, &staged, entries).chunks(INSERT_CHUNK) {
         qb_list_entry::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
     }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Makes the staged pages the list, in one transaction, and records when it was read.
+pub async fn promote_staged(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, kind: ListKind) -> ServiceResult<u64> {
+    let kind_text = db_enum::to_db(&kind);
+    let txn = db.begin().await?;
+    qb_list_entry::Entity::delete_many()
+        .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
+        .filter(qb_list_entry::Column::Kind.eq(kind_text.clone()))
+        .exec(&txn)
+        .await?;
+    let moved = qb_list_entry::Entity::update_many()
+        .col_expr(qb_list_entry::Column::Kind, sea_orm::sea_query::Expr::value(kind_text.clone()))
+        .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
+        .filter(qb_list_entry::Column::Kind.eq(staged_kind(kind)))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    record_read(&txn, connection_id, &kind_text, moved as usize).await?;
+    txn.commit().await?;
+    record_log_entry(
+        db,
+        bus,
+        NewLogEntry::info(connection_id, LogKind::ListsRead, format!("Read {moved} {} from QuickBooks", kind.label())),
+    )
+    .await?;
+    Ok(moved)
+}
+
+async fn record_read(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid, kind_text: &str, count: usize) -> ServiceResult<()> {
     qb_list_read::Entity::insert(qb_list_read::ActiveModel {
         connection_id: Set(connection_id),
-        kind: Set(kind_text),
+        kind: Set(kind_text.to_owned()),
         entry_count: Set(i32::try_from(count).unwrap_or(i32::MAX)),
-        read_at: Set(now),
+        read_at: Set(Utc::now()),
     })
     .on_conflict(
         OnConflict::columns([qb_list_read::Column::ConnectionId, qb_list_read::Column::Kind])
             .update_columns([qb_list_read::Column::EntryCount, qb_list_read::Column::ReadAt])
             .to_owned(),
     )
-    .exec_without_returning(&txn)
-    .await?;
-    txn.commit().await?;
-    record_log_entry(
-        db,
-        bus,
-        NewLogEntry::info(connection_id, LogKind::ListsRead, format!("Read {count} {} from QuickBooks", kind.label())),
-    )
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -32,6 +32,10 @@ pub enum LogKind {
     SetupCompleted,
     ListsRefreshRequested,
     ListsRead,
+    WebConnectorSessionStarted,
+    WebConnectorSessionEnded,
+    WebConnectorLoginFailed,
+    QuickbooksError,
 }
 
 /// A stored log entry.

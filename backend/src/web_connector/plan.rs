@@ -1,0 +1,178 @@
+//! What a Web Connector session does, as a persisted plan of steps. Each answer from
+//! QuickBooks moves the plan on; reading is idempotent, so a lost answer just means asking again.
+
+use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
+
+use crate::qbxml::lists::{entries_from, list_query, Page, ITEM_PAGE, LISTS_READ};
+use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, ResponseStatus};
+use crate::quickbooks_lists::{ListKind, NewListEntry};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "camelCase")]
+pub enum Step {
+    /// Every list but items, in one message set.
+    ReadLists,
+    /// The item list, page by page through a QuickBooks iterator.
+    ReadItems { iterator_id: Option<String>, read: u32 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Plan {
+    pub steps: VecDeque<Step>,
+    /// Round trips done and expected, for the progress the Web Connector shows.
+    pub done: u32,
+    pub expected: u32,
+}
+
+impl Plan {
+    pub fn read_lists() -> Self {
+        Self { steps: VecDeque::from([Step::ReadLists, Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 2 }
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// Percent done: below 100 while any step remains, 100 only when finished.
+    pub fn percent(&self) -> i32 {
+        if self.is_finished() {
+            return 100;
+        }
+        let expected = self.expected.max(self.done + 1);
+        ((self.done * 100 / expected) as i32).min(99)
+    }
+
+    /// The qbXML for the next step, or `None` when finished.
+    pub fn next_request(&self, version: QbxmlVersion) -> Option<String> {
+        let step = self.steps.front()?;
+        let mut document = RequestDocument::new(version, OnError::ContinueOnError);
+        match step {
+            Step::ReadLists => {
+                for kind in LISTS_READ.iter().filter(|k| **k != ListKind::Item) {
+                    document.push(&list_query(*kind, Page::Whole));
+                }
+            }
+            Step::ReadItems { iterator_id: None, .. } => document.push(&list_query(ListKind::Item, Page::Start)),
+            Step::ReadItems { iterator_id: Some(id), .. } => {
+                document.push(&list_query(ListKind::Item, Page::Continue { iterator_id: id }))
+            }
+        }
+        Some(document.finish())
+    }
+
+    /// Applies QuickBooks' answer to the step in front, returning what to store.
+    pub fn apply(&mut self, answer: &QbxmlResponse) -> Vec<Effect> {
+        let Some(step) = self.steps.pop_front() else { return Vec::new() };
+        self.done += 1;
+        let mut effects = Vec::new();
+        match step {
+            Step::ReadLists => {
+                for kind in LISTS_READ.iter().copied().filter(|k| *k != ListKind::Item) {
+                    let request_id = crate::db_enum::to_db(&kind);
+                    match answer.by_request_id(&request_id) {
+                        Some(rs) if rs.status.is_ok() => effects.push(Effect::ReplaceList(kind, entries_from(kind, rs))),
+                        Some(rs) => effects.push(Effect::ListFailed(kind, rs.status.clone())),
+                        None => effects.push(Effect::ListFailed(kind, missing_answer())),
+                    }
+                }
+            }
+            Step::ReadItems { iterator_id, read } => {
+                let first_page = iterator_id.is_none();
+                match answer.by_request_id("ITEM") {
+                    Some(rs) if rs.status.is_ok() => {
+                        let entries = entries_from(ListKind::Item, rs);
+                        let read = read + entries.len() as u32;
+                        effects.push(Effect::ItemPage { first_page, entries });
+                        match (rs.iterator_remaining, &rs.iterator_id) {
+                            (Some(remaining), Some(id)) if remaining > 0 => {
+                                self.expected = self.done + remaining.div_ceil(ITEM_PAGE) + self.steps.len() as u32;
+                                self.steps.push_front(Step::ReadItems { iterator_id: Some(id.clone()), read });
+                            }
+                            _ => effects.push(Effect::ItemsComplete { count: read }),
+                        }
+                    }
+                    Some(rs) => effects.push(Effect::ListFailed(ListKind::Item, rs.status.clone())),
+                    None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
+                }
+            }
+        }
+        effects
+    }
+
+    /// A request went out but its answer never came back (the Web Connector stopped, the
+    /// network dropped). Reads are safe to repeat; an item iterator cannot be resumed, so the
+    /// item list starts over.
+    pub fn recover_lost_answer(&mut self) {
+        if let Some(Step::ReadItems { iterator_id, read }) = self.steps.front_mut() {
+            *iterator_id = None;
+            *read = 0;
+        }
+    }
+}
+
+fn missing_answer() -> ResponseStatus {
+    ResponseStatus { code: -1, severity: "Error".into(), message: "QuickBooks sent no answer to this request".into() }
+}
+
+/// What an answer asks to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    ReplaceList(ListKind, Vec<NewListEntry>),
+    ItemPage { first_page: bool, entries: Vec<NewListEntry> },
+    ItemsComplete { count: u32 },
+    ListFailed(ListKind, ResponseStatus),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item_answer(names: &[&str], remaining: u32) -> QbxmlResponse {
+        let rets: String = names
+            .iter()
+            .map(|n| format!("<ItemServiceRet><ListID>{n}</ListID><FullName>{n}</FullName><IsActive>true</IsActive></ItemServiceRet>"))
+            .collect();
+        QbxmlResponse::parse(&format!(
+            "<QBXML><QBXMLMsgsRs><ItemQueryRs requestID=\"ITEM\" statusCode=\"0\" statusSeverity=\"Info\" iteratorRemainingCount=\"{remaining}\" iteratorID=\"{{it-1}}\">{rets}</ItemQueryRs></QBXMLMsgsRs></QBXML>"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn items_are_read_page_by_page_and_progress_only_grows() {
+        let mut plan = Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1 };
+        assert!(plan.next_request(QbxmlVersion::BASELINE).unwrap().contains("iterator=\"Start\""));
+        let effects = plan.apply(&item_answer(&["A", "B"], 1_000));
+        assert!(matches!(&effects[0], Effect::ItemPage { first_page: true, entries } if entries.len() == 2));
+        let first = plan.percent();
+        assert!(first > 0 && first < 99, "{first}");
+        assert!(plan.next_request(QbxmlVersion::BASELINE).unwrap().contains("iteratorID=\"{it-1}\""));
+        plan.apply(&item_answer(&["C"], 500));
+        let second = plan.percent();
+        assert!(second > first && second < 100, "{first} then {second}");
+        let effects = plan.apply(&item_answer(&["D"], 0));
+        assert_eq!(effects.last(), Some(&Effect::ItemsComplete { count: 4 }));
+        assert!(plan.is_finished());
+        assert_eq!(plan.percent(), 100);
+    }
+
+    #[test]
+    fn a_lost_answer_restarts_the_item_list() {
+        let mut plan = Plan::read_lists();
+        plan.steps[1] = Step::ReadItems { iterator_id: Some("{old}".into()), read: 500 };
+        plan.steps.pop_front();
+        plan.recover_lost_answer();
+        assert_eq!(plan.steps[0], Step::ReadItems { iterator_id: None, read: 0 });
+    }
+
+    #[test]
+    fn a_failed_list_is_reported_not_emptied() {
+        let mut plan = Plan::read_lists();
+        let answer = QbxmlResponse::parse("<QBXML><QBXMLMsgsRs><AccountQueryRs requestID=\"ACCOUNT\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"off\"/></QBXMLMsgsRs></QBXML>").unwrap();
+        let effects = plan.apply(&answer);
+        assert!(matches!(&effects[0], Effect::ListFailed(ListKind::Account, status) if status.code == 3250));
+        assert!(effects.iter().all(|e| !matches!(e, Effect::ReplaceList(ListKind::Account, _))));
+    }
+}

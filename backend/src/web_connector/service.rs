@@ -1,0 +1,370 @@
+//! The Web Connector's calls, one function each: authentication, the session's steps and its
+//! end. All state lives in the database, so a restarted server or another replica carries on.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
+    sea_query::Expr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::explain;
+use super::plan::{Effect, Plan};
+use crate::accounts::password::verify_password_blocking;
+use crate::entities::{qb_connection, wc_session};
+use crate::error::{ServiceError, ServiceResult};
+use crate::qbxml::host::{parse_company_profile, same_guid};
+use crate::qbxml::{QbxmlResponse, QbxmlVersion};
+use crate::quickbooks_lists::service::{promote_staged, read_status, replace_list, stage_page};
+use crate::quickbooks_lists::ListKind;
+use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
+
+/// How long a session may sit between two calls before it is over.
+const SESSION_IDLE: Duration = Duration::minutes(30);
+/// How long a session holds its connection: a Web Connector that vanished frees it after this.
+const LEASE: Duration = Duration::minutes(5);
+const MAX_FAILED_LOGINS: i32 = 5;
+const LOCKOUT: Duration = Duration::minutes(15);
+
+/// What `authenticate` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthOutcome {
+    /// Work to do: the session's ticket.
+    Work { ticket: String },
+    /// Nothing to do; come back in this many seconds.
+    NoWork { postpone_seconds: u32 },
+    /// Another session for this company file is running.
+    Busy,
+    /// Wrong user name or password (or locked after too many attempts).
+    InvalidUser,
+}
+
+fn new_ticket() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    Uuid::from_bytes(bytes).to_string()
+}
+
+async fn log(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, level: LogLevel, kind: LogKind, message: String, details: Option<serde_json::Value>) -> ServiceResult<()> {
+    let mut entry = NewLogEntry::info(connection_id, kind, message);
+    entry.level = level;
+    entry.details = details;
+    record_log_entry(db, bus, entry).await.map(|_| ())
+}
+
+/// Whether a session would find anything to do.
+async fn has_work(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<bool> {
+    Ok(connection.lists_refresh_requested_at.is_some() || read_status(db, connection.id).await?.is_empty())
+}
+
+pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
+    let Some(connection) = qb_connection::Entity::find()
+        .filter(qb_connection::Column::WcUsername.eq(user_name.trim()))
+        .one(db)
+        .await?
+    else {
+        return Ok(AuthOutcome::InvalidUser);
+    };
+    let now = Utc::now();
+    if connection.wc_locked_until.is_some_and(|until| until > now) {
+        return Ok(AuthOutcome::InvalidUser);
+    }
+    let matches = match connection.wc_password_hash.clone() {
+        Some(hash) => verify_password_blocking(password.to_owned(), hash).await,
+        None => false,
+    };
+    if !matches {
+        let failures = connection.wc_failed_logins + 1;
+        let locked = failures >= MAX_FAILED_LOGINS;
+        let mut active: qb_connection::ActiveModel = connection.clone().into();
+        active.wc_failed_logins = Set(if locked { 0 } else { failures });
+        active.wc_locked_until = Set(locked.then_some(now + LOCKOUT));
+        active.update(db).await?;
+        let message = match (connection.wc_password_hash.is_some(), locked) {
+            (false, _) => "The Web Connector tried to log in, but no Web Connector password is set yet: set it on the pairing page".to_owned(),
+            (true, false) => format!("The Web Connector's password was wrong (attempt {failures} of {MAX_FAILED_LOGINS})"),
+            (true, true) => format!("The Web Connector's password was wrong {MAX_FAILED_LOGINS} times: log-ins are refused for {} minutes", LOCKOUT.num_minutes()),
+        };
+        log(db, bus, connection.id, LogLevel::Warning, LogKind::WebConnectorLoginFailed, message, None).await?;
+        return Ok(AuthOutcome::InvalidUser);
+    }
+    let mut active: qb_connection::ActiveModel = connection.clone().into();
+    active.wc_failed_logins = Set(0);
+    active.wc_locked_until = Set(None);
+    active.last_contact_at = Set(Some(now));
+    let connection = active.update(db).await?;
+    if !has_work(db, &connection).await? {
+        return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
+    }
+    // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
+    let ticket = new_ticket();
+    let taken = qb_connection::Entity::update_many()
+        .col_expr(qb_connection::Column::WcActiveTicket, Expr::value(ticket.clone()))
+        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + LEASE))
+        .filter(qb_connection::Column::Id.eq(connection.id))
+        .filter(
+            Condition::any()
+                .add(qb_connection::Column::WcActiveTicket.is_null())
+                .add(qb_connection::Column::WcActiveUntil.lt(now)),
+        )
+        .exec(db)
+        .await?;
+    if taken.rows_affected != 1 {
+        return Ok(AuthOutcome::Busy);
+    }
+    let plan = Plan::read_lists();
+    wc_session::ActiveModel {
+        ticket: Set(ticket.clone()),
+        connection_id: Set(connection.id),
+        plan: Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?),
+        in_flight: Set(None),
+        progress: Set(0),
+        qbxml_version: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        last_call_at: Set(now),
+        expires_at: Set(now + SESSION_IDLE),
+        closed_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    log(db, bus, connection.id, LogLevel::Info, LogKind::WebConnectorSessionStarted, "The Web Connector connected: reading the QuickBooks lists".to_owned(), None).await?;
+    Ok(AuthOutcome::Work { ticket })
+}
+
+/// An open session by ticket, extended for another round; `None` when unknown, closed or expired.
+async fn open_session(db: &DatabaseConnection, ticket: &str) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
+    let now = Utc::now();
+    let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
+        return Ok(None);
+    };
+    if session.closed_at.is_some() || session.expires_at < now {
+        return Ok(None);
+    }
+    let Some(connection) = qb_connection::Entity::find_by_id(session.connection_id).one(db).await? else {
+        return Ok(None);
+    };
+    qb_connection::Entity::update_many()
+        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + LEASE))
+        .col_expr(qb_connection::Column::LastContactAt, Expr::value(now))
+        .filter(qb_connection::Column::Id.eq(connection.id))
+        .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
+        .exec(db)
+        .await?;
+    let mut active: wc_session::ActiveModel = session.into();
+    active.last_call_at = Set(now);
+    active.expires_at = Set(now + SESSION_IDLE);
+    Ok(Some((active.update(db).await?, connection)))
+}
+
+fn plan_of(session: &wc_session::Model) -> ServiceResult<Plan> {
+    serde_json::from_value(session.plan.clone()).map_err(ServiceError::internal)
+}
+
+const SESSION_GONE: &str = "This Web Connector session has ended or expired. Run the Web Connector again.";
+
+/// Where the Web Connector asks what to send. "" means "nothing; ask getLastError".
+pub async fn send_request_xml(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ticket: &str,
+    hcp_response: &str,
+    country: &str,
+    major: Option<u16>,
+    minor: Option<u16>,
+) -> ServiceResult<String> {
+    let Some((session, connection)) = open_session(db, ticket).await? else {
+        return Ok(String::new());
+    };
+    let mut version = session.qbxml_version.as_deref().and_then(QbxmlVersion::parse);
+    if !hcp_response.trim().is_empty() {
+        let profile = match parse_company_profile(hcp_response, &connection.owner_id.to_string()) {
+            Ok(profile) => profile,
+            Err(err) => return fail(db, bus, session, &connection, format!("QuickBooks' company information could not be read: {err}")).await,
+        };
+        if let Some(file_id) = &profile.file_id {
+            if !same_guid(file_id, &connection.file_id.to_string()) {
+                return fail(db, bus, session, &connection,
+                    "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right company file, or download this connection's .qwc file again.".to_owned()).await;
+            }
+        }
+        let mut supported = profile.supported_versions.clone();
+        if let Some(major) = major {
+            supported.push(QbxmlVersion { major, minor: minor.unwrap_or(0) });
+        }
+        // The request processor's own maximum caps what the company file lists.
+        let cap = major.map(|m| QbxmlVersion { major: m, minor: minor.unwrap_or(0) });
+        let negotiated = QbxmlVersion::negotiate(supported.into_iter().filter(|v| cap.is_none_or(|c| *v <= c)));
+        version = Some(negotiated);
+        let mut active: qb_connection::ActiveModel = connection.clone().into();
+        active.company_name = Set(profile.company_name.clone().or(connection.company_name.clone()));
+        let country = if country.trim().is_empty() { profile.country.clone() } else { Some(country.trim().to_uppercase()) };
+        active.country = Set(country.or(connection.country.clone()));
+        active.edition = Set(profile.product_name.clone().or(connection.edition.clone()));
+        let versions: Vec<String> = profile.supported_versions.iter().map(ToString::to_string).collect();
+        if !versions.is_empty() {
+            active.qbxml_versions = Set(Some(versions.join(",")));
+        }
+        active.update(db).await?;
+    }
+    let version = version.unwrap_or(QbxmlVersion::BASELINE);
+    let mut plan = plan_of(&session)?;
+    if session.in_flight.is_some() {
+        // The last request's answer never arrived: reading again is safe.
+        plan.recover_lost_answer();
+    }
+    let Some(request) = plan.next_request(version) else {
+        return Ok(String::new());
+    };
+    let mut active: wc_session::ActiveModel = session.into();
+    active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
+    active.in_flight = Set(Some(json!({ "sentAt": Utc::now() })));
+    active.qbxml_version = Set(Some(version.to_string()));
+    active.update(db).await?;
+    Ok(request)
+}
+
+/// Records a fatal error for getLastError and answers "" so the Web Connector asks for it.
+async fn fail(db: &DatabaseConnection, bus: &LogBus, session: wc_session::Model, connection: &qb_connection::Model, message: String) -> ServiceResult<String> {
+    log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, message.clone(), None).await?;
+    let mut active: wc_session::ActiveModel = session.into();
+    active.last_error = Set(Some(message));
+    active.update(db).await?;
+    Ok(String::new())
+}
+
+/// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
+/// negative number on a fatal error (the Web Connector then asks getLastError).
+pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
+    let Some((session, connection)) = open_session(db, ticket).await? else {
+        return Ok(-1);
+    };
+    if !hresult.is_empty() {
+        let explanation = explain::hresult(hresult);
+        let text = format!("QuickBooks error {hresult}: {} {}", explanation.summary, explanation.what_to_do);
+        log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),
+            Some(json!({ "hresult": hresult, "message": message, "transient": explanation.transient }))).await?;
+        let mut active: wc_session::ActiveModel = session.into();
+        active.last_error = Set(Some(text));
+        active.in_flight = Set(None);
+        active.update(db).await?;
+        return Ok(-1);
+    }
+    if session.in_flight.is_none() {
+        // An answer to nothing we sent (a duplicate delivery): ignore it, report where we are.
+        return Ok(session.progress);
+    }
+    let answer = match QbxmlResponse::parse(response) {
+        Ok(answer) => answer,
+        Err(err) => {
+            let text = format!("QuickBooks' answer could not be read ({err}); the next run asks again");
+            log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(), None).await?;
+            let mut active: wc_session::ActiveModel = session.into();
+            active.last_error = Set(Some(text));
+            active.in_flight = Set(None);
+            active.update(db).await?;
+            return Ok(-1);
+        }
+    };
+    let mut plan = plan_of(&session)?;
+    for effect in plan.apply(&answer) {
+        store_effect(db, bus, connection.id, effect).await?;
+    }
+    let progress = plan.percent().max(session.progress);
+    if plan.is_finished() {
+        finish_lists(db, &connection, session.created_at).await?;
+    }
+    let mut active: wc_session::ActiveModel = session.into();
+    active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
+    active.in_flight = Set(None);
+    active.progress = Set(progress);
+    active.update(db).await?;
+    Ok(progress)
+}
+
+async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, effect: Effect) -> ServiceResult<()> {
+    match effect {
+        Effect::ReplaceList(kind, entries) => replace_list(db, bus, connection_id, kind, entries).await,
+        Effect::ItemPage { first_page, entries } => stage_page(db, connection_id, ListKind::Item, first_page, entries).await,
+        Effect::ItemsComplete { .. } => promote_staged(db, bus, connection_id, ListKind::Item).await.map(|_| ()),
+        Effect::ListFailed(kind, status) => {
+            let explanation = explain::status_code(status.code);
+            let text = format!(
+                "QuickBooks did not return its {} (code {}: {}){}",
+                kind.label(),
+                status.code,
+                status.message,
+                explanation.map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
+            );
+            log(db, bus, connection_id, LogLevel::Warning, LogKind::QuickbooksError, text,
+                Some(json!({ "statusCode": status.code, "statusSeverity": status.severity, "statusMessage": status.message }))).await
+        }
+    }
+}
+
+/// The lists are read: a refresh asked for before this session began is done.
+async fn finish_lists(db: &DatabaseConnection, connection: &qb_connection::Model, session_started: DateTime<Utc>) -> ServiceResult<()> {
+    qb_connection::Entity::update_many()
+        .col_expr(qb_connection::Column::ListsRefreshRequestedAt, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(qb_connection::Column::Id.eq(connection.id))
+        .filter(qb_connection::Column::ListsRefreshRequestedAt.lte(session_started))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The Web Connector could not open QuickBooks. Always "done": retrying another company file
+/// path is not something Ledgerbridge guesses at.
+pub async fn connection_error(db: &DatabaseConnection, bus: &LogBus, ticket: &str, hresult: &str, message: &str) -> ServiceResult<String> {
+    if let Some((session, connection)) = open_session(db, ticket).await? {
+        let explanation = explain::hresult(hresult);
+        let text = format!("The Web Connector could not open QuickBooks ({hresult}): {} {}", explanation.summary, explanation.what_to_do);
+        log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),
+            Some(json!({ "hresult": hresult, "message": message }))).await?;
+        let mut active: wc_session::ActiveModel = session.into();
+        active.last_error = Set(Some(text));
+        active.update(db).await?;
+    }
+    Ok("done".to_owned())
+}
+
+pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceResult<String> {
+    let session = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await?;
+    Ok(match session {
+        None => SESSION_GONE.to_owned(),
+        Some(s) if s.closed_at.is_some() || s.expires_at < Utc::now() => SESSION_GONE.to_owned(),
+        Some(s) => s.last_error.unwrap_or_else(|| "No error: Ledgerbridge has nothing more to send right now.".to_owned()),
+    })
+}
+
+/// Ends the session and frees the connection for the next one.
+pub async fn close_connection(db: &DatabaseConnection, bus: &LogBus, ticket: &str) -> ServiceResult<String> {
+    let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
+        return Ok("OK".to_owned());
+    };
+    if session.closed_at.is_some() {
+        return Ok("OK".to_owned());
+    }
+    let now = Utc::now();
+    qb_connection::Entity::update_many()
+        .col_expr(qb_connection::Column::WcActiveTicket, Expr::value(Option::<String>::None))
+        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .filter(qb_connection::Column::Id.eq(session.connection_id))
+        .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
+        .exec(db)
+        .await?;
+    let finished = plan_of(&session)?.is_finished();
+    let summary = match (&session.last_error, finished) {
+        (Some(error), _) => format!("Ledgerbridge: stopped with an error. {error}"),
+        (None, true) => "Ledgerbridge: QuickBooks lists read.".to_owned(),
+        (None, false) => "Ledgerbridge: stopped before finishing; the next run continues.".to_owned(),
+    };
+    let level = if session.last_error.is_some() { LogLevel::Error } else { LogLevel::Info };
+    log(db, bus, session.connection_id, level, LogKind::WebConnectorSessionEnded, summary.clone(), None).await?;
+    let mut active: wc_session::ActiveModel = session.into();
+    active.closed_at = Set(Some(now));
+    active.update(db).await?;
+    Ok(summary)
+}
