@@ -73,6 +73,11 @@ impl Application {
             address: config.listen.to_string(),
             source,
         })?;
+        let mut config = config;
+        // Listening on port 0 picks a free port; the default public URL must name the real one.
+        if let (Some(base), Ok(address)) = (config.public_url.strip_suffix(":0"), listener.local_addr()) {
+            config.public_url = format!("{base}:{}", address.port());
+        }
         let state = AppState { db, keys, log_bus: LogBus::new(), config: Arc::new(config) };
         let router = router(state.clone());
         Ok(Self { listener, router, state })
@@ -80,6 +85,11 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The URL the server is reached at (with the real port when it listens on port 0).
+    pub fn public_url(&self) -> &str {
+        &self.state.config.public_url
     }
 
     pub fn state(&self) -> &AppState {

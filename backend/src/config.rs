@@ -57,6 +57,7 @@ struct FileConfig {
     jwt_secret: Option<String>,
     access_token_ttl_seconds: Option<u64>,
     refresh_token_ttl_days: Option<u64>,
+    web_connector_lease_seconds: Option<u64>,
 }
 
 /// The resolved configuration the application runs with.
@@ -71,8 +72,11 @@ pub struct Config {
     pub jwt_secret: Option<String>,
     pub access_token_ttl: Duration,
     pub refresh_token_ttl: Duration,
-    /// Largest request body accepted anywhere.
+    /// Largest request body accepted from merchants and partners.
     pub max_body_bytes: usize,
+    /// How long a Web Connector session keeps its company file to itself after its last call:
+    /// a Web Connector that vanished mid-run frees the connection after this.
+    pub web_connector_lease: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -130,6 +134,7 @@ impl Config {
             access_token_ttl: Duration::from_secs(file.access_token_ttl_seconds.unwrap_or(15 * 60)),
             refresh_token_ttl: Duration::from_secs(file.refresh_token_ttl_days.unwrap_or(30) * 86_400),
             max_body_bytes: 2 * 1024 * 1024,
+            web_connector_lease: Duration::from_secs(file.web_connector_lease_seconds.unwrap_or(300)),
         })
     }
 
@@ -145,6 +150,7 @@ impl Config {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 86_400),
             max_body_bytes: 2 * 1024 * 1024,
+            web_connector_lease: Duration::from_secs(300),
         }
     }
 }

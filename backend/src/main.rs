@@ -49,13 +49,9 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         }
         Command::Serve(overrides) => {
             let config = Config::load(&overrides)?;
-            let public_url = config.public_url.clone();
             let app = Application::build(config).await?;
             let port = app.port();
-            let base = match public_url.rsplit_once(':') {
-                Some((host, _)) if public_url.ends_with(":0") => format!("{host}:{port}"),
-                _ => public_url,
-            };
+            let base = app.public_url().to_owned();
             println!("Ledgerbridge is running at {base}/");
             println!("GraphiQL (API explorer): {base}/graphql");
             println!("Listening on port {port}. Stop with Ctrl-C.");

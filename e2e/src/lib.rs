@@ -2,4 +2,6 @@
 //! The tests themselves live under `tests/e2e/`.
 
 pub mod browser;
+pub mod quickbooks;
 pub mod server;
+pub mod web_connector;

@@ -110,3 +110,44 @@ impl Drop for Server {
         let _ = self.child.wait();
     }
 }
+
+/// A fresh PostgreSQL database for one test, dropped when this is dropped; `None` when
+/// `LEDGERBRIDGE_TEST_POSTGRES_URL` is not set.
+pub struct PostgresDatabase {
+    base: String,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    pub fn create() -> Option<Self> {
+        let base = std::env::var("LEDGERBRIDGE_TEST_POSTGRES_URL").ok()?;
+        let name = format!("lb_e2e_{}", std::process::id()) + &format!("_{}", rand_suffix());
+        psql(&base, &format!("CREATE DATABASE \"{name}\""));
+        let url = match base.rsplit_once('/') {
+            Some((head, _)) => format!("{head}/{name}"),
+            None => panic!("LEDGERBRIDGE_TEST_POSTGRES_URL names no database"),
+        };
+        Some(Self { base, name, url })
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
+}
+
+fn psql(url: &str, sql: &str) {
+    let status = Command::new("psql")
+        .args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql])
+        .status()
+        .expect("psql runs (Debian package postgresql-client)");
+    assert!(status.success(), "psql failed: {sql}");
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let _ = Command::new("psql")
+            .args([self.base.as_str(), "-qc", &format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", self.name)])
+            .status();
+    }
+}

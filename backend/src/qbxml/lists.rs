@@ -77,6 +77,17 @@ pub fn list_query(kind: ListKind, page: Page<'_>) -> String {
     element(name, &attributes, &body)
 }
 
+/// Asks only how many items there are (no records), so progress is true from the start.
+pub const ITEM_COUNT_REQUEST_ID: &str = "ITEM_COUNT";
+
+pub fn item_count_query() -> String {
+    element(
+        "ItemQueryRq",
+        &[("requestID", ITEM_COUNT_REQUEST_ID), ("metaData", "MetaDataOnly")],
+        &text_element("ActiveStatus", "All"),
+    )
+}
+
 /// The cache entries in one answer.
 pub fn entries_from(kind: ListKind, rs: &RsElement) -> Vec<NewListEntry> {
     rs.rets().filter_map(|ret| entry_from(kind, ret)).collect()

@@ -27,6 +27,8 @@ pub struct RsElement {
     pub status: ResponseStatus,
     pub iterator_id: Option<String>,
     pub iterator_remaining: Option<u32>,
+    /// How many records matched, when asked for with `metaData`.
+    pub ret_count: Option<u32>,
     pub node: XmlNode,
 }
 
@@ -66,6 +68,7 @@ impl QbxmlResponse {
                 },
                 iterator_id: rs.attribute("iteratorID").map(String::from),
                 iterator_remaining: rs.attribute("iteratorRemainingCount").and_then(|c| c.trim().parse().ok()),
+                ret_count: rs.attribute("retCount").and_then(|c| c.trim().parse().ok()),
                 node: rs.clone(),
             })
             .collect();

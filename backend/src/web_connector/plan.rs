@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::qbxml::lists::{entries_from, list_query, Page, ITEM_PAGE, LISTS_READ};
+use crate::qbxml::lists::{entries_from, item_count_query, list_query, Page, ITEM_COUNT_REQUEST_ID, ITEM_PAGE, LISTS_READ};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, ResponseStatus};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
 
@@ -53,6 +53,7 @@ impl Plan {
                 for kind in LISTS_READ.iter().filter(|k| **k != ListKind::Item) {
                     document.push(&list_query(*kind, Page::Whole));
                 }
+                document.push(&item_count_query());
             }
             Step::ReadItems { iterator_id: None, .. } => document.push(&list_query(ListKind::Item, Page::Start)),
             Step::ReadItems { iterator_id: Some(id), .. } => {
@@ -69,6 +70,9 @@ impl Plan {
         let mut effects = Vec::new();
         match step {
             Step::ReadLists => {
+                if let Some(count) = answer.by_request_id(ITEM_COUNT_REQUEST_ID).and_then(|rs| rs.ret_count) {
+                    self.expected = self.done + count.div_ceil(ITEM_PAGE).max(1) + (self.steps.len() as u32).saturating_sub(1);
+                }
                 for kind in LISTS_READ.iter().copied().filter(|k| *k != ListKind::Item) {
                     let request_id = crate::db_enum::to_db(&kind);
                     match answer.by_request_id(&request_id) {

@@ -61,11 +61,12 @@ async fn call(State(app): State<AppState>, body: Bytes) -> Response {
 async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::ServiceError> {
     let db = &app.db;
     let bus = &app.log_bus;
+    let lease = chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5));
     Ok(match call {
         WcCall::ServerVersion => WcReply::Text { method: "serverVersion", value: format!("Ledgerbridge {}", env!("CARGO_PKG_VERSION")) },
         WcCall::ClientVersion { .. } => WcReply::Text { method: "clientVersion", value: String::new() },
         WcCall::Authenticate { user_name, password } => {
-            let values = match service::authenticate(db, bus, &user_name, &password).await? {
+            let values = match service::authenticate(db, bus, lease, &user_name, &password).await? {
                 AuthOutcome::Work { ticket } => vec![ticket, String::new()],
                 AuthOutcome::NoWork { postpone_seconds } => vec![String::new(), "none".into(), postpone_seconds.to_string()],
                 AuthOutcome::Busy => vec![String::new(), "busy".into()],
@@ -75,14 +76,14 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         }
         WcCall::SendRequestXml { ticket, hcp_response, country, major, minor, .. } => WcReply::Text {
             method: "sendRequestXML",
-            value: service::send_request_xml(db, bus, &ticket, &hcp_response, &country, major, minor).await?,
+            value: service::send_request_xml(db, bus, lease, &ticket, &hcp_response, &country, major, minor).await?,
         },
         WcCall::ReceiveResponseXml { ticket, response, hresult, message } => WcReply::Number {
             method: "receiveResponseXML",
-            value: service::receive_response_xml(db, bus, &ticket, &response, &hresult, &message).await?,
+            value: service::receive_response_xml(db, bus, lease, &ticket, &response, &hresult, &message).await?,
         },
         WcCall::ConnectionError { ticket, hresult, message } => {
-            WcReply::Text { method: "connectionError", value: service::connection_error(db, bus, &ticket, &hresult, &message).await? }
+            WcReply::Text { method: "connectionError", value: service::connection_error(db, bus, lease, &ticket, &hresult, &message).await? }
         }
         WcCall::GetLastError { ticket } => WcReply::Text { method: "getLastError", value: service::get_last_error(db, &ticket).await? },
         WcCall::CloseConnection { ticket } => {

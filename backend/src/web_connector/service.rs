@@ -16,6 +16,7 @@ use crate::accounts::password::verify_password_blocking;
 use crate::entities::{qb_connection, wc_session};
 use crate::error::{ServiceError, ServiceResult};
 use crate::qbxml::host::{parse_company_profile, same_guid};
+use crate::qbxml::lists::LISTS_READ;
 use crate::qbxml::{QbxmlResponse, QbxmlVersion};
 use crate::quickbooks_lists::service::{promote_staged, read_status, replace_list, stage_page};
 use crate::quickbooks_lists::ListKind;
@@ -23,8 +24,6 @@ use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLog
 
 /// How long a session may sit between two calls before it is over.
 const SESSION_IDLE: Duration = Duration::minutes(30);
-/// How long a session holds its connection: a Web Connector that vanished frees it after this.
-const LEASE: Duration = Duration::minutes(5);
 const MAX_FAILED_LOGINS: i32 = 5;
 const LOCKOUT: Duration = Duration::minutes(15);
 
@@ -56,10 +55,15 @@ async fn log(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, level: 
 
 /// Whether a session would find anything to do.
 async fn has_work(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<bool> {
-    Ok(connection.lists_refresh_requested_at.is_some() || read_status(db, connection.id).await?.is_empty())
+    if connection.lists_refresh_requested_at.is_some() {
+        return Ok(true);
+    }
+    // A list never read (or whose reading was interrupted) is work.
+    let read: Vec<String> = read_status(db, connection.id).await?.into_iter().map(|r| r.kind).collect();
+    Ok(LISTS_READ.iter().any(|kind| !read.contains(&crate::db_enum::to_db(kind))))
 }
 
-pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
+pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, lease: Duration, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
     let Some(connection) = qb_connection::Entity::find()
         .filter(qb_connection::Column::WcUsername.eq(user_name.trim()))
         .one(db)
@@ -102,7 +106,7 @@ pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, user_name: &str
     let ticket = new_ticket();
     let taken = qb_connection::Entity::update_many()
         .col_expr(qb_connection::Column::WcActiveTicket, Expr::value(ticket.clone()))
-        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + LEASE))
+        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + lease))
         .filter(qb_connection::Column::Id.eq(connection.id))
         .filter(
             Condition::any()
@@ -135,7 +139,7 @@ pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, user_name: &str
 }
 
 /// An open session by ticket, extended for another round; `None` when unknown, closed or expired.
-async fn open_session(db: &DatabaseConnection, ticket: &str) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
+async fn open_session(db: &DatabaseConnection, lease: Duration, ticket: &str) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
     let now = Utc::now();
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
         return Ok(None);
@@ -147,7 +151,7 @@ async fn open_session(db: &DatabaseConnection, ticket: &str) -> ServiceResult<Op
         return Ok(None);
     };
     qb_connection::Entity::update_many()
-        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + LEASE))
+        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + lease))
         .col_expr(qb_connection::Column::LastContactAt, Expr::value(now))
         .filter(qb_connection::Column::Id.eq(connection.id))
         .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
@@ -169,13 +173,14 @@ const SESSION_GONE: &str = "This Web Connector session has ended or expired. Run
 pub async fn send_request_xml(
     db: &DatabaseConnection,
     bus: &LogBus,
+    lease: Duration,
     ticket: &str,
     hcp_response: &str,
     country: &str,
     major: Option<u16>,
     minor: Option<u16>,
 ) -> ServiceResult<String> {
-    let Some((session, connection)) = open_session(db, ticket).await? else {
+    let Some((session, connection)) = open_session(db, lease, ticket).await? else {
         return Ok(String::new());
     };
     let mut version = session.qbxml_version.as_deref().and_then(QbxmlVersion::parse);
@@ -190,13 +195,14 @@ pub async fn send_request_xml(
                     "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right company file, or download this connection's .qwc file again.".to_owned()).await;
             }
         }
-        let mut supported = profile.supported_versions.clone();
-        if let Some(major) = major {
-            supported.push(QbxmlVersion { major, minor: minor.unwrap_or(0) });
-        }
-        // The request processor's own maximum caps what the company file lists.
+        // QuickBooks lists what it supports; the request processor's own maximum caps it.
         let cap = major.map(|m| QbxmlVersion { major: m, minor: minor.unwrap_or(0) });
-        let negotiated = QbxmlVersion::negotiate(supported.into_iter().filter(|v| cap.is_none_or(|c| *v <= c)));
+        let candidates: Vec<QbxmlVersion> = if profile.supported_versions.is_empty() {
+            cap.into_iter().collect()
+        } else {
+            profile.supported_versions.iter().copied().filter(|v| cap.is_none_or(|c| *v <= c)).collect()
+        };
+        let negotiated = QbxmlVersion::negotiate(candidates);
         version = Some(negotiated);
         let mut active: qb_connection::ActiveModel = connection.clone().into();
         active.company_name = Set(profile.company_name.clone().or(connection.company_name.clone()));
@@ -237,8 +243,8 @@ async fn fail(db: &DatabaseConnection, bus: &LogBus, session: wc_session::Model,
 
 /// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
 /// negative number on a fatal error (the Web Connector then asks getLastError).
-pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
-    let Some((session, connection)) = open_session(db, ticket).await? else {
+pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, lease: Duration, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
+    let Some((session, connection)) = open_session(db, lease, ticket).await? else {
         return Ok(-1);
     };
     if !hresult.is_empty() {
@@ -317,8 +323,8 @@ async fn finish_lists(db: &DatabaseConnection, connection: &qb_connection::Model
 
 /// The Web Connector could not open QuickBooks. Always "done": retrying another company file
 /// path is not something Ledgerbridge guesses at.
-pub async fn connection_error(db: &DatabaseConnection, bus: &LogBus, ticket: &str, hresult: &str, message: &str) -> ServiceResult<String> {
-    if let Some((session, connection)) = open_session(db, ticket).await? {
+pub async fn connection_error(db: &DatabaseConnection, bus: &LogBus, lease: Duration, ticket: &str, hresult: &str, message: &str) -> ServiceResult<String> {
+    if let Some((session, connection)) = open_session(db, lease, ticket).await? {
         let explanation = explain::hresult(hresult);
         let text = format!("The Web Connector could not open QuickBooks ({hresult}): {} {}", explanation.summary, explanation.what_to_do);
         log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),

@@ -2,3 +2,4 @@
 mod dashboard;
 mod databases;
 mod server;
+mod web_connector;

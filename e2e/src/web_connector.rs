@@ -1,0 +1,162 @@
+//! A QuickBooks Web Connector that speaks real SOAP over HTTP to the running server, calling
+//! the methods in the order the real one does and handing requests to a [`Company`].
+
+use crate::quickbooks::Company;
+
+const NS: &str = "http://developer.intuit.com/";
+
+pub struct WebConnector {
+    pub endpoint: String,
+    pub user_name: String,
+    pub password: String,
+    client: reqwest::blocking::Client,
+}
+
+/// What one run looked like from the Web Connector's side.
+#[derive(Debug, Default, Clone)]
+pub struct RunReport {
+    /// `authenticate`'s answer: ticket, status, and any hints.
+    pub authenticate: Vec<String>,
+    pub progress: Vec<i32>,
+    pub last_error: Option<String>,
+    pub close_message: Option<String>,
+}
+
+impl RunReport {
+    pub fn status(&self) -> &str {
+        self.authenticate.get(1).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+impl WebConnector {
+    pub fn new(base_url: &str, user_name: &str, password: &str) -> Self {
+        Self {
+            endpoint: format!("{base_url}/qbwc"),
+            user_name: user_name.to_owned(),
+            password: password.to_owned(),
+            client: reqwest::blocking::Client::new(),
+        }
+    }
+
+    /// Posts one call the way the Web Connector's .NET client does; returns status and body.
+    pub fn post(&self, method: &str, params: &[(&str, &str)]) -> (u16, String) {
+        let fields: String = params.iter().map(|(k, v)| format!("<{k}>{}</{k}>", escape(v))).collect();
+        let envelope = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"><soap:Body>\
+<{method} xmlns=\"{NS}\">{fields}</{method}></soap:Body></soap:Envelope>"
+        );
+        self.post_raw(&format!("\"{NS}{method}\""), envelope)
+    }
+
+    pub fn post_raw(&self, soap_action: &str, body: String) -> (u16, String) {
+        let response = self
+            .client
+            .post(&self.endpoint)
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", soap_action)
+            .body(body)
+            .send()
+            .expect("the server answers");
+        let status = response.status().as_u16();
+        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        assert_eq!(content_type, "text/xml; charset=utf-8", "every answer is SOAP, even an error");
+        (status, response.text().expect("a body"))
+    }
+
+    /// Calls a method and returns the text of each `<…Result>` child (one value, or the
+    /// `<string>` items of authenticate), checking the answer is namespace-qualified.
+    pub fn call(&self, method: &str, params: &[(&str, &str)]) -> Vec<String> {
+        let (status, body) = self.post(method, params);
+        assert_eq!(status, 200, "{method} failed: {body}");
+        let document = roxmltree::Document::parse(&body).expect("the answer is well-formed XML");
+        let response = document
+            .descendants()
+            .find(|n| n.tag_name().name() == format!("{method}Response"))
+            .unwrap_or_else(|| panic!("no {method}Response in {body}"));
+        assert_eq!(response.tag_name().namespace(), Some(NS), "{method}Response is in Intuit's namespace");
+        let result = response
+            .children()
+            .find(|n| n.tag_name().name() == format!("{method}Result"))
+            .unwrap_or_else(|| panic!("no {method}Result in {body}"));
+        assert_eq!(result.tag_name().namespace(), Some(NS));
+        let strings: Vec<String> = result.children().filter(|n| n.has_tag_name((NS, "string"))).map(|n| n.text().unwrap_or("").to_owned()).collect();
+        if method == "authenticate" { strings } else { vec![result.text().unwrap_or("").to_owned()] }
+    }
+
+    fn one(&self, method: &str, params: &[(&str, &str)]) -> String {
+        self.call(method, params).into_iter().next().unwrap_or_default()
+    }
+
+    /// One scheduled run against `company`, as the real Web Connector does it.
+    pub fn run(&self, company: &mut Company) -> RunReport {
+        self.run_with(company, |_, _| Step::Continue)
+    }
+
+    /// A run that `interrupt` may cut short after any sendRequestXML (given the round number
+    /// and the request): [`Step::DropAfterSend`] vanishes without answering, as when the Web
+    /// Connector is killed or the network drops.
+    pub fn run_with(&self, company: &mut Company, mut interrupt: impl FnMut(usize, &str) -> Step) -> RunReport {
+        let mut report = RunReport::default();
+        assert!(!self.one("serverVersion", &[]).is_empty());
+        assert_eq!(self.one("clientVersion", &[("strVersion", "2.3.0.215")]), "");
+        report.authenticate = self.call("authenticate", &[("strUserName", &self.user_name), ("strPassword", &self.password)]);
+        assert!(report.authenticate.len() >= 2, "authenticate always answers at least two strings: {:?}", report.authenticate);
+        if report.status() != "" {
+            return report;
+        }
+        let ticket = report.authenticate[0].clone();
+        let hcp = company.hcp_response();
+        // The request processor reports the newest version the company's QuickBooks knows.
+        let newest = company.supported_versions.iter().filter_map(|v| v.split_once('.')).filter_map(|(a, b)| Some((a.parse::<u16>().ok()?, b.parse::<u16>().ok()?))).max().unwrap_or((13, 0));
+        let (major, minor) = (newest.0.to_string(), newest.1.to_string());
+        let (major, minor) = (major.as_str(), minor.as_str());
+        for round in 0.. {
+            assert!(round < 10_000, "the session never finished");
+            let first = round == 0;
+            let request = self.one(
+                "sendRequestXML",
+                &[
+                    ("ticket", &ticket),
+                    ("strHCPResponse", if first { &hcp } else { "" }),
+                    ("strCompanyFileName", "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Sample.QBW"),
+                    ("qbXMLCountry", &company.country.clone()),
+                    ("qbXMLMajorVers", major),
+                    ("qbXMLMinorVers", minor),
+                ],
+            );
+            if request.is_empty() {
+                report.last_error = Some(self.one("getLastError", &[("ticket", &ticket)]));
+                break;
+            }
+            let answer = company.execute(&request);
+            if interrupt(round, &request) == Step::DropAfterSend {
+                return report;
+            }
+            let percent: i32 = self
+                .one("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])
+                .parse()
+                .expect("receiveResponseXML answers a number");
+            report.progress.push(percent);
+            if percent < 0 {
+                report.last_error = Some(self.one("getLastError", &[("ticket", &ticket)]));
+                break;
+            }
+            if percent >= 100 {
+                break;
+            }
+        }
+        report.close_message = Some(self.one("closeConnection", &[("ticket", &ticket)]));
+        report
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    Continue,
+    DropAfterSend,
+}
