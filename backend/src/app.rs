@@ -18,6 +18,7 @@ use crate::graphql::{self, AppSchema};
 use crate::http;
 use crate::transaction_log::LogBus;
 use crate::web_connector;
+use crate::web_connector::progress::ProgressBus;
 
 /// What every handler and service call can reach.
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub keys: Arc<AuthKeys>,
     pub log_bus: LogBus,
+    pub progress_bus: ProgressBus,
     pub config: Arc<Config>,
 }
 
@@ -78,7 +80,7 @@ impl Application {
         if let (Some(base), Ok(address)) = (config.public_url.strip_suffix(":0"), listener.local_addr()) {
             config.public_url = format!("{base}:{}", address.port());
         }
-        let state = AppState { db, keys, log_bus: LogBus::new(), config: Arc::new(config) };
+        let state = AppState { db, keys, log_bus: LogBus::new(), progress_bus: ProgressBus::new(), config: Arc::new(config) };
         let router = router(state.clone());
         Ok(Self { listener, router, state })
     }

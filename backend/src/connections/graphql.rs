@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use super::service;
 use crate::entities::qb_connection;
 use crate::error::ServiceError;
+use crate::web_connector::progress::{self, SyncProgress};
 use crate::web_connector::qwc;
 use crate::graphql::{app, caller, parse_id, ApiResult};
 
@@ -81,6 +82,10 @@ impl Connection {
     async fn qwc_file(&self, ctx: &Context<'_>) -> ApiResult<String> {
         qwc::qwc_file(&self.0, &app(ctx).config.public_url)
             .map_err(|err| ServiceError::invalid("publicUrl", err.to_string()).into())
+    }
+    /// The Web Connector's latest session: running or not, and how far it got.
+    async fn sync_progress(&self, ctx: &Context<'_>) -> ApiResult<SyncProgress> {
+        Ok(progress::current(&app(ctx).db, self.0.id).await?)
     }
     /// Where the .qwc file downloads from (send the same Authorization header).
     async fn qwc_download_path(&self) -> String {

@@ -15,6 +15,7 @@ use crate::app::AppState;
 use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
 use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
 use crate::transaction_log::graphql::{LogQuery, LogSubscription};
+use crate::web_connector::graphql::SyncSubscription;
 use crate::wizard::graphql::{WizardMutation, WizardQuery};
 
 #[derive(MergedObject, Default)]
@@ -31,7 +32,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(AccountsMutation, ConnectionsMutation, ListsMutation, WizardMutation);
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(LogSubscription);
+pub struct SubscriptionRoot(LogSubscription, SyncSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

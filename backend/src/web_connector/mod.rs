@@ -1,7 +1,9 @@
 //! The QuickBooks Web Connector: the SOAP service it calls, the session it runs (persisted
 //! step by step), the `.qwc` file that pairs it, and QuickBooks' errors in plain English.
 pub mod explain;
+pub mod graphql;
 mod plan;
+pub mod progress;
 pub mod qwc;
 pub mod routes;
 pub mod service;

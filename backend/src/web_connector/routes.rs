@@ -66,7 +66,7 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         WcCall::ServerVersion => WcReply::Text { method: "serverVersion", value: format!("Ledgerbridge {}", env!("CARGO_PKG_VERSION")) },
         WcCall::ClientVersion { .. } => WcReply::Text { method: "clientVersion", value: String::new() },
         WcCall::Authenticate { user_name, password } => {
-            let values = match service::authenticate(db, bus, lease, &user_name, &password).await? {
+            let values = match service::authenticate(db, bus, &app.progress_bus, lease, &user_name, &password).await? {
                 AuthOutcome::Work { ticket } => vec![ticket, String::new()],
                 AuthOutcome::NoWork { postpone_seconds } => vec![String::new(), "none".into(), postpone_seconds.to_string()],
                 AuthOutcome::Busy => vec![String::new(), "busy".into()],
@@ -80,14 +80,14 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         },
         WcCall::ReceiveResponseXml { ticket, response, hresult, message } => WcReply::Number {
             method: "receiveResponseXML",
-            value: service::receive_response_xml(db, bus, lease, &ticket, &response, &hresult, &message).await?,
+            value: service::receive_response_xml(db, bus, &app.progress_bus, lease, &ticket, &response, &hresult, &message).await?,
         },
         WcCall::ConnectionError { ticket, hresult, message } => {
             WcReply::Text { method: "connectionError", value: service::connection_error(db, bus, lease, &ticket, &hresult, &message).await? }
         }
         WcCall::GetLastError { ticket } => WcReply::Text { method: "getLastError", value: service::get_last_error(db, &ticket).await? },
         WcCall::CloseConnection { ticket } => {
-            WcReply::Text { method: "closeConnection", value: service::close_connection(db, bus, &ticket).await? }
+            WcReply::Text { method: "closeConnection", value: service::close_connection(db, bus, &app.progress_bus, &ticket).await? }
         }
     })
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::explain;
 use super::plan::{Effect, Plan};
+use super::progress::{of_session, ProgressBus};
 use crate::accounts::password::verify_password_blocking;
 use crate::entities::{qb_connection, wc_session};
 use crate::error::{ServiceError, ServiceResult};
@@ -63,7 +64,7 @@ async fn has_work(db: &DatabaseConnection, connection: &qb_connection::Model) ->
     Ok(LISTS_READ.iter().any(|kind| !read.contains(&crate::db_enum::to_db(kind))))
 }
 
-pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, lease: Duration, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
+pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, progress: &ProgressBus, lease: Duration, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
     let Some(connection) = qb_connection::Entity::find()
         .filter(qb_connection::Column::WcUsername.eq(user_name.trim()))
         .one(db)
@@ -119,7 +120,7 @@ pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, lease: Duration
         return Ok(AuthOutcome::Busy);
     }
     let plan = Plan::read_lists();
-    wc_session::ActiveModel {
+    let session = wc_session::ActiveModel {
         ticket: Set(ticket.clone()),
         connection_id: Set(connection.id),
         plan: Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?),
@@ -134,6 +135,7 @@ pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, lease: Duration
     }
     .insert(db)
     .await?;
+    progress.publish(of_session(&session, "Reading QuickBooks"));
     log(db, bus, connection.id, LogLevel::Info, LogKind::WebConnectorSessionStarted, "The Web Connector connected: reading the QuickBooks lists".to_owned(), None).await?;
     Ok(AuthOutcome::Work { ticket })
 }
@@ -243,7 +245,7 @@ async fn fail(db: &DatabaseConnection, bus: &LogBus, session: wc_session::Model,
 
 /// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
 /// negative number on a fatal error (the Web Connector then asks getLastError).
-pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, lease: Duration, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
+pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, progress_bus: &ProgressBus, lease: Duration, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
     let Some((session, connection)) = open_session(db, lease, ticket).await? else {
         return Ok(-1);
     };
@@ -253,9 +255,10 @@ pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, lease: 
         log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),
             Some(json!({ "hresult": hresult, "message": message, "transient": explanation.transient }))).await?;
         let mut active: wc_session::ActiveModel = session.into();
-        active.last_error = Set(Some(text));
+        active.last_error = Set(Some(text.clone()));
         active.in_flight = Set(None);
-        active.update(db).await?;
+        let session = active.update(db).await?;
+        progress_bus.publish(of_session(&session, text));
         return Ok(-1);
     }
     if session.in_flight.is_none() {
@@ -286,7 +289,8 @@ pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, lease: 
     active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
     active.in_flight = Set(None);
     active.progress = Set(progress);
-    active.update(db).await?;
+    let session = active.update(db).await?;
+    progress_bus.publish(of_session(&session, if plan.is_finished() { "Finished" } else { "Reading QuickBooks" }));
     Ok(progress)
 }
 
@@ -346,7 +350,7 @@ pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceRes
 }
 
 /// Ends the session and frees the connection for the next one.
-pub async fn close_connection(db: &DatabaseConnection, bus: &LogBus, ticket: &str) -> ServiceResult<String> {
+pub async fn close_connection(db: &DatabaseConnection, bus: &LogBus, progress: &ProgressBus, ticket: &str) -> ServiceResult<String> {
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
         return Ok("OK".to_owned());
     };
@@ -371,6 +375,7 @@ pub async fn close_connection(db: &DatabaseConnection, bus: &LogBus, ticket: &st
     log(db, bus, session.connection_id, level, LogKind::WebConnectorSessionEnded, summary.clone(), None).await?;
     let mut active: wc_session::ActiveModel = session.into();
     active.closed_at = Set(Some(now));
-    active.update(db).await?;
+    let session = active.update(db).await?;
+    progress.publish(of_session(&session, summary.clone()));
     Ok(summary)
 }

@@ -366,3 +366,62 @@ fn the_web_connector_reads_the_lists_on_postgresql_too() {
     assert!(data["quickbooksLists"]["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM" && s["entryCount"] == 1_203));
     drop(paired);
 }
+
+/// A graphql-transport-ws subscription over a blocking websocket.
+fn subscribe(paired: &Paired, query: &str) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://127.0.0.1:{}/graphql/ws", paired.server.port).into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tungstenite::connect(request).expect("websocket connects");
+    if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    }
+    let send = |socket: &mut tungstenite::WebSocket<_>, value: Value| socket.send(tungstenite::Message::text(value.to_string())).unwrap();
+    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", paired.token) } }));
+    assert_eq!(next_message(&mut socket)["type"], "connection_ack");
+    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "c": paired.connection_id } } }));
+    socket
+}
+
+fn next_message(socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>) -> Value {
+    loop {
+        match socket.read().expect("a message within 20 s") {
+            tungstenite::Message::Text(text) => {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                if value["type"] != "ping" && value["type"] != "pong" {
+                    return value;
+                }
+            }
+            _ => continue,
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_sees_the_sync_percent_live_as_the_web_connector_reports_it() {
+    let paired = paired(None);
+    let mut socket = subscribe(&paired, "subscription($c: ID!) { syncProgress(connectionId: $c) { percent running message } }");
+    let first = next_message(&mut socket);
+    assert_eq!(first["payload"]["data"]["syncProgress"], json!({ "percent": 0, "running": false, "message": "Waiting for the Web Connector" }));
+
+    let web_connector = paired.web_connector(PASSWORD);
+    let run = std::thread::spawn(move || {
+        let mut company = Company::us_sample(1_200);
+        web_connector.run(&mut company)
+    });
+    let mut seen = Vec::new();
+    loop {
+        let message = next_message(&mut socket);
+        let progress = message["payload"]["data"]["syncProgress"].clone();
+        seen.push((progress["percent"].as_i64().unwrap(), progress["running"].as_bool().unwrap()));
+        if progress["running"] == false {
+            assert!(progress["message"].as_str().unwrap().contains("lists read"), "{progress}");
+            break;
+        }
+    }
+    assert_eq!(run.join().unwrap().progress, vec![25, 50, 75, 100]);
+    assert_eq!(seen, vec![(0, true), (25, true), (50, true), (75, true), (100, true), (100, false)]);
+    let now = paired.data("query($c: ID!) { connection(id: $c) { syncProgress { percent running startedAt } } }");
+    assert_eq!(now["connection"]["syncProgress"]["percent"], 100);
+    assert_eq!(now["connection"]["syncProgress"]["running"], false);
+}
