@@ -5,6 +5,7 @@ pub mod host;
 pub mod lists;
 mod request;
 mod response;
+pub mod transactions;
 
 pub use dom::{parse_document, XmlError, XmlNode};
 pub use request::{element, QbxmlVersion, RequestDocument, OnError};

@@ -1,0 +1,164 @@
+//! Every request Ledgerbridge writes, validated against Intuit's qbXML schemas (13.0 and
+//! 16.0) with xmllint, as QuickBooks would parse it. A wrong element order fails here.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use chrono::NaiveDate;
+use ledgerbridge::domain::Money;
+use ledgerbridge::qbxml::lists::{item_count_query, list_query, Page, LISTS_READ};
+use ledgerbridge::qbxml::transactions::*;
+use ledgerbridge::qbxml::{OnError, QbxmlVersion, RequestDocument};
+use rust_decimal::Decimal;
+
+fn schema(version: QbxmlVersion) -> PathBuf {
+    let folder = if version.major >= 16 { "qbxml16/qbxmlops160.xsd" } else { "qbxml13/qbxmlops130.xsd" };
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/qb/schema").join(folder)
+}
+
+/// xmllint's verdict on a document: Ok, or its complaint.
+fn xmllint(version: QbxmlVersion, document: &str) -> Result<(), String> {
+    let schema = schema(version);
+    assert!(schema.is_file(), "Intuit's schemas belong beside the project at {}", schema.display());
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), document).unwrap();
+    let output = Command::new("xmllint")
+        .arg("--noout")
+        .arg("--schema")
+        .arg(&schema)
+        .arg(file.path())
+        .output()
+        .expect("xmllint runs (Debian package libxml2-utils)");
+    if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).into_owned()) }
+}
+
+fn document(version: QbxmlVersion, requests: &[String]) -> String {
+    let mut doc = RequestDocument::new(version, OnError::StopOnError);
+    for request in requests {
+        doc.push(request);
+    }
+    doc.finish()
+}
+
+const VERSIONS: [QbxmlVersion; 2] = [QbxmlVersion::BASELINE, QbxmlVersion::NEWEST];
+
+fn address() -> QbAddress {
+    QbAddress {
+        lines: vec!["Ann Smith".into(), "Acme & Sons Ltd".into(), "12 Long Street, Apartment 4".into()],
+        city: "New York".into(),
+        state: "NY".into(),
+        postal_code: "10001".into(),
+        country: "US".into(),
+    }
+}
+
+fn header() -> TxnHeader {
+    TxnHeader {
+        customer: "Smith, Ann, ann@example.com".into(),
+        class: Some("Web".into()),
+        ar_account: Some("Accounts Receivable".into()),
+        txn_date: NaiveDate::from_ymd_opt(2026, 11, 26),
+        ref_number: Some("WEB-1001".into()),
+        bill_address: Some(address()),
+        ship_address: Some(address()),
+        payment_method: Some("Visa".into()),
+        po_number: Some("#1001".into()),
+        terms: Some("Net 30".into()),
+        ship_method: Some("UPS".into()),
+        item_sales_tax: Some("NYC Combined".into()),
+        memo: Some("Shopify order #1001 <gift>".into()),
+        deposit_account: Some("Undeposited Funds".into()),
+        other: Some("#1001".into()),
+        external_guid: Some("{3F2504E0-4F89-11D3-9A0C-0305E82C3301}".into()),
+        link_to_txn_id: None,
+    }
+}
+
+fn lines() -> Vec<TxnLine> {
+    vec![
+        TxnLine {
+            item: "Tools:Hammer".into(),
+            description: Some("Claw hammer, 16 oz".into()),
+            quantity: Some(Decimal::new(2, 0)),
+            rate: Some(Decimal::new(1999, 2)),
+            class: Some("Web".into()),
+            amount: None,
+            sales_tax_code: Some("Tax".into()),
+        },
+        TxnLine { item: "Shipping".into(), amount: Some(Money::from_cents(595)), sales_tax_code: Some("Non".into()), ..TxnLine::default() },
+        TxnLine { item: "Discount".into(), description: Some("Code WELCOME10".into()), amount: Some(Money::from_cents(-400)), ..TxnLine::default() },
+    ]
+}
+
+#[test]
+fn every_sales_transaction_validates() {
+    for version in VERSIONS {
+        for kind in [TxnKind::Invoice, TxnKind::SalesReceipt, TxnKind::SalesOrder, TxnKind::Estimate, TxnKind::CreditMemo] {
+            let doc = document(version, &[transaction_add(kind, "order-1", &header(), &lines(), None)]);
+            xmllint(version, &doc).unwrap_or_else(|e| panic!("{kind:?} at {version}: {e}\n{doc}"));
+        }
+    }
+}
+
+#[test]
+fn an_invoice_from_a_sales_order_with_its_payment_validates() {
+    let mut invoice = header();
+    invoice.link_to_txn_id = Some("1EB-1241602355".into());
+    let payment = Payment {
+        customer: "Smith, Ann, ann@example.com",
+        ar_account: Some("Accounts Receivable"),
+        txn_date: NaiveDate::from_ymd_opt(2026, 11, 26),
+        ref_number: Some("WEB-1001"),
+        amount: Money::from_cents(4193),
+        payment_method: Some("Visa"),
+        memo: Some("Paid at checkout"),
+        deposit_account: Some("Undeposited Funds"),
+        invoice: InvoiceRef::Macro("TxnID:order-1"),
+    };
+    for version in VERSIONS {
+        let doc = document(
+            version,
+            &[transaction_add(TxnKind::Invoice, "order-1", &invoice, &lines(), Some("TxnID:order-1")), receive_payment_add("payment-1", &payment)],
+        );
+        xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
+    }
+}
+
+#[test]
+fn customers_lookups_and_list_reads_validate() {
+    let customer = NewCustomer {
+        name: "Smith, Ann, ann@example.com".into(),
+        company_name: Some("Acme & Sons Ltd".into()),
+        first_name: Some("Ann".into()),
+        last_name: Some("Smith".into()),
+        bill_address: Some(address()),
+        ship_address: Some(address()),
+        phone: Some("+1 212 555 0100".into()),
+        email: Some("ann@example.com".into()),
+    };
+    let mut requests = vec![
+        customer_query("c-q", "Smith, Ann, ann@example.com"),
+        customer_add("c-a", &customer),
+        transaction_query_by_ref(TxnKind::Invoice, "dup-1", "WEB-1001"),
+        transaction_query_by_ref(TxnKind::SalesReceipt, "dup-2", "WEB-1001"),
+        transaction_query_by_date(TxnKind::SalesOrder, "dup-3", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
+        transaction_query_by_date(TxnKind::Estimate, "dup-4", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
+        item_count_query(),
+    ];
+    requests.extend(LISTS_READ.iter().map(|kind| list_query(*kind, Page::Whole)));
+    for version in VERSIONS {
+        let doc = document(version, &requests);
+        xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
+        let pages = document(version, &[list_query(LISTS_READ[8], Page::Start)]);
+        xmllint(version, &pages).unwrap();
+        let next = document(version, &[list_query(LISTS_READ[8], Page::Continue { iterator_id: "{eb05f701-e727-472f-8ade-6753c4f67a46}" })]);
+        xmllint(version, &next).unwrap();
+    }
+}
+
+#[test]
+fn the_schema_check_itself_catches_a_wrong_element_order() {
+    let doc = document(QbxmlVersion::BASELINE, &[transaction_add(TxnKind::Invoice, "x", &header(), &lines(), None)]);
+    let swapped = doc.replacen("<TxnDate>2026-11-26</TxnDate>", "", 1).replacen("</CustomerRef>", "</CustomerRef><RefNumber>X</RefNumber><TxnDate>2026-11-26</TxnDate>", 1);
+    assert!(xmllint(QbxmlVersion::BASELINE, &swapped).is_err(), "xmllint must refuse RefNumber before TxnDate");
+}
