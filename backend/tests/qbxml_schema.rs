@@ -162,3 +162,87 @@ fn the_schema_check_itself_catches_a_wrong_element_order() {
     let swapped = doc.replacen("<TxnDate>2026-11-26</TxnDate>", "", 1).replacen("</CustomerRef>", "</CustomerRef><RefNumber>X</RefNumber><TxnDate>2026-11-26</TxnDate>", 1);
     assert!(xmllint(QbxmlVersion::BASELINE, &swapped).is_err(), "xmllint must refuse RefNumber before TxnDate");
 }
+
+#[test]
+fn a_mapped_store_order_validates_as_every_transaction_type() {
+    use ledgerbridge::orders::{map_order, MappingContext, Order};
+    use ledgerbridge::wizard::*;
+    let order: Order = serde_json::from_value(serde_json::json!({
+        "externalId": "450789469", "number": "#1001", "placedAt": "2026-11-26T15:04:05Z", "currency": "USD",
+        "email": "ann@example.com",
+        "billing": { "firstName": "Ann", "lastName": "Smith", "company": "Acme & Sons", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
+        "shipping": { "firstName": "Ann", "lastName": "Smith", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
+        "lines": [{ "sku": "Hammer", "title": "Claw hammer", "quantity": "2", "unitPrice": "19.99", "discount": "1.00" }],
+        "discounts": [{ "code": "WELCOME", "amount": "4.00" }],
+        "shippingLines": [{ "title": "UPS Ground", "price": "5.95" }],
+        "taxLines": [{ "title": "NY", "rate": "0.04", "amount": "1.60" }],
+        "paymentGateway": "Visa", "financialStatus": "paid", "total": "42.53"
+    }))
+    .expect("a canonical order");
+    let items = Vec::new();
+    for transaction_type in [
+        TransactionType::Invoice,
+        TransactionType::InvoiceWithPayment,
+        TransactionType::SalesReceipt,
+        TransactionType::SalesOrder,
+        TransactionType::SalesOrderWithInvoice,
+        TransactionType::Estimate,
+    ] {
+        let settings = Settings {
+            orders: Some(OrderSettings {
+                transaction_type,
+                class_name: Some("Web".into()),
+                use_store_name_as_class: false,
+                terms_name: Some("Net 30".into()),
+                numbering: OrderNumbering::StoreOrderNumber,
+                order_number_prefix: Some("WEB-".into()),
+                status_filter: vec![],
+            }),
+            customers: Some(CustomerSettings { matching: CustomerMatching::LastFirstEmail, single_customer_name: None, when_no_match: NoCustomerMatch::CreateCustomer }),
+            accounts: Some(AccountSettings {
+                income_account: "Sales".into(),
+                asset_account: None,
+                cogs_account: None,
+                receivable_account: "Accounts Receivable".into(),
+                discount_account: None,
+                deposit_account: "Undeposited Funds".into(),
+            }),
+            sales_tax: Some(SalesTaxSettings { mode: SalesTaxMode::LineItem, tax_item: Some("NY State Tax".into()), taxable_code: None, non_taxable_code: None }),
+            products: Some(ProductSettings { match_by: ProductMatching::ItemName, custom_field_name: None, when_no_match: NoProductMatch::CreateNonInventoryItem }),
+            ..Settings::default()
+        };
+        let context = MappingContext {
+            settings: &settings,
+            store_name: "My Shop",
+            country: Some("US"),
+            items: &items,
+            payment_methods: &[],
+            tax_mappings: &[],
+            order_id: uuid::Uuid::nil(),
+        };
+        let mapped = map_order(&order, &context);
+        assert!(mapped.problems.is_empty(), "{transaction_type:?}: {:?}", mapped.problems);
+        let mut requests = vec![customer_add("customer", mapped.customer.new_customer.as_ref().unwrap())];
+        requests.push(transaction_add(mapped.kind, "order", &mapped.header, &mapped.lines, Some("TxnID:order")));
+        if let Some((amount, method)) = &mapped.payment {
+            requests.push(receive_payment_add(
+                "payment",
+                &Payment {
+                    customer: &mapped.customer.name,
+                    ar_account: mapped.header.ar_account.as_deref(),
+                    txn_date: mapped.header.txn_date,
+                    ref_number: mapped.header.ref_number.as_deref(),
+                    amount: *amount,
+                    payment_method: method.as_deref(),
+                    memo: None,
+                    deposit_account: mapped.header.deposit_account.as_deref(),
+                    invoice: InvoiceRef::Macro("TxnID:order"),
+                },
+            ));
+        }
+        for version in VERSIONS {
+            let doc = document(version, &requests);
+            xmllint(version, &doc).unwrap_or_else(|e| panic!("{transaction_type:?} at {version}: {e}\n{doc}"));
+        }
+    }
+}
