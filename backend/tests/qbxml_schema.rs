@@ -246,3 +246,28 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
         }
     }
 }
+
+#[test]
+fn every_kind_of_item_ledgerbridge_creates_validates() {
+    use ledgerbridge::qbxml::items::{item_add, NewItem};
+    let tax = Some("Tax".to_owned());
+    let items = [
+        NewItem::NonInventory { name: "GIFT-WRAP".into(), description: "Gift wrap & ribbon".into(), price: Decimal::new(500, 2), income_account: "Sales:Web Sales".into(), sales_tax_code: tax.clone() },
+        NewItem::Inventory {
+            name: "HAMMER-16".into(),
+            description: "Claw hammer".into(),
+            price: Decimal::new(1999, 2),
+            income_account: "Sales".into(),
+            cogs_account: "Cost of Goods Sold".into(),
+            asset_account: "Inventory Asset".into(),
+            sales_tax_code: tax.clone(),
+        },
+        NewItem::OtherCharge { name: "Shipping".into(), description: "Shipping and handling".into(), income_account: "Sales".into(), sales_tax_code: Some("Non".into()) },
+        NewItem::Discount { name: "Discount".into(), description: "Web store discounts".into(), account: "Discounts Given".into(), sales_tax_code: tax },
+    ];
+    let requests: Vec<String> = items.iter().enumerate().map(|(i, item)| item_add(&format!("item-{i}"), item)).collect();
+    for version in VERSIONS {
+        let doc = document(version, &requests);
+        xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
+    }
+}

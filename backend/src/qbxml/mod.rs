@@ -2,6 +2,7 @@
 //! plain types: no database, no HTTP.
 mod dom;
 pub mod host;
+pub mod items;
 pub mod lists;
 mod request;
 mod response;
