@@ -3,15 +3,15 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRef};
 use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRef};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::accounts::{service::load_or_create_jwt_secret, AuthKeys};
-use crate::config::{redact_url, Config};
+use crate::accounts::{AuthKeys, service::load_or_create_jwt_secret};
+use crate::config::{Config, redact_url};
 use crate::db::{self, DbSetupError};
 use crate::error::ServiceError;
 use crate::graphql::{self, AppSchema};
@@ -71,16 +71,16 @@ impl Application {
             None => load_or_create_jwt_secret(&db).await.map_err(StartupError::Secret)?,
         };
         let keys = Arc::new(AuthKeys::new(secret.as_bytes(), config.access_token_ttl, config.refresh_token_ttl));
-        let listener = TcpListener::bind(config.listen).await.map_err(|source| StartupError::Bind {
-            address: config.listen.to_string(),
-            source,
-        })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| StartupError::Bind { address: config.listen.to_string(), source })?;
         let mut config = config;
         // Listening on port 0 picks a free port; the default public URL must name the real one.
         if let (Some(base), Ok(address)) = (config.public_url.strip_suffix(":0"), listener.local_addr()) {
             config.public_url = format!("{base}:{}", address.port());
         }
-        let state = AppState { db, keys, log_bus: LogBus::new(), progress_bus: ProgressBus::new(), config: Arc::new(config) };
+        let state =
+            AppState { db, keys, log_bus: LogBus::new(), progress_bus: ProgressBus::new(), config: Arc::new(config) };
         let router = router(state.clone());
         Ok(Self { listener, router, state })
     }

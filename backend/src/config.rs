@@ -101,19 +101,9 @@ impl Config {
             None if Path::new(DEFAULT_CONFIG_FILE).exists() => read_file(Path::new(DEFAULT_CONFIG_FILE))?,
             None => FileConfig::default(),
         };
-        let listen_text = overrides
-            .listen
-            .clone()
-            .or(file.listen)
-            .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
-        let listen: SocketAddr = listen_text
-            .parse()
-            .map_err(|_| ConfigError::Listen { value: listen_text.clone() })?;
-        let public_url = overrides
-            .public_url
-            .clone()
-            .or(file.public_url)
-            .unwrap_or_else(|| format!("http://{listen}"));
+        let listen_text = overrides.listen.clone().or(file.listen).unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Listen { value: listen_text.clone() })?;
+        let public_url = overrides.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{listen}"));
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError::PublicUrl { value: public_url });
         }
@@ -156,8 +146,7 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
     toml::from_str(&text).map_err(|source| ConfigError::Parse { path: path.to_owned(), source })
 }
 
@@ -184,11 +173,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("lb.toml");
         std::fs::write(&file, "listen = \"127.0.0.1:9000\"\npublic_url = \"https://books.example.com/\"\n").unwrap();
-        let overrides = Overrides {
-            listen: Some("127.0.0.1:7000".into()),
-            config: Some(file),
-            ..Overrides::default()
-        };
+        let overrides = Overrides { listen: Some("127.0.0.1:7000".into()), config: Some(file), ..Overrides::default() };
         let config = Config::load(&overrides).unwrap();
         assert_eq!(config.listen.port(), 7000);
         assert_eq!(config.public_url, "https://books.example.com");

@@ -19,13 +19,10 @@ pub enum DbSetupError {
 /// Connects, creating the SQLite file's folder when needed and switching SQLite to WAL mode
 /// so readers never wait for the writer.
 pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupError> {
-    if let Some(path) = sqlite_file_path(database_url) {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| DbSetupError::CreateDir {
-                path: path.to_owned(),
-                source,
-            })?;
-        }
+    if let Some(path) = sqlite_file_path(database_url)
+        && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|source| DbSetupError::CreateDir { path: path.to_owned(), source })?;
     }
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
@@ -35,9 +32,7 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupEr
         .sqlx_logging(false);
     let db = Database::connect(options).await.map_err(DbSetupError::Connect)?;
     if db.get_database_backend() == DbBackend::Sqlite {
-        db.execute_unprepared("PRAGMA journal_mode=WAL;")
-            .await
-            .map_err(DbSetupError::Connect)?;
+        db.execute_unprepared("PRAGMA journal_mode=WAL;").await.map_err(DbSetupError::Connect)?;
     }
     Ok(db)
 }

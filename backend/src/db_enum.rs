@@ -1,7 +1,7 @@
 //! Enums are stored as their GraphQL names (`SALES_RECEIPT`), so the database reads the same
 //! as the API. serde does the spelling in one place for every enum.
 
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 
 pub fn to_db<T: Serialize>(value: &T) -> String {
     match serde_json::to_value(value) {

@@ -16,9 +16,9 @@ pub mod graphql;
 mod http;
 pub mod orders;
 pub mod qbxml;
-pub mod web_connector;
 pub mod quickbooks_lists;
 pub mod transaction_log;
+pub mod web_connector;
 pub mod wizard;
 
 pub use app::{AppState, Application, StartupError};

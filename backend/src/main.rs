@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use ledgerbridge::config::{Config, Overrides};
-use ledgerbridge::{db, graphql, Application};
+use ledgerbridge::{Application, db, graphql};
 use tracing_subscriber::EnvFilter;
 
 /// Ledgerbridge: online store orders into QuickBooks Desktop.

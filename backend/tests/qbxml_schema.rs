@@ -6,7 +6,7 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use ledgerbridge::domain::Money;
-use ledgerbridge::qbxml::lists::{item_count_query, list_query, Page, LISTS_READ};
+use ledgerbridge::qbxml::lists::{LISTS_READ, Page, item_count_query, list_query};
 use ledgerbridge::qbxml::transactions::*;
 use ledgerbridge::qbxml::{OnError, QbxmlVersion, RequestDocument};
 use rust_decimal::Decimal;
@@ -85,15 +85,27 @@ fn lines() -> Vec<TxnLine> {
             amount: None,
             sales_tax_code: Some("Tax".into()),
         },
-        TxnLine { item: "Shipping".into(), amount: Some(Money::from_cents(595)), sales_tax_code: Some("Non".into()), ..TxnLine::default() },
-        TxnLine { item: "Discount".into(), description: Some("Code WELCOME10".into()), amount: Some(Money::from_cents(-400)), ..TxnLine::default() },
+        TxnLine {
+            item: "Shipping".into(),
+            amount: Some(Money::from_cents(595)),
+            sales_tax_code: Some("Non".into()),
+            ..TxnLine::default()
+        },
+        TxnLine {
+            item: "Discount".into(),
+            description: Some("Code WELCOME10".into()),
+            amount: Some(Money::from_cents(-400)),
+            ..TxnLine::default()
+        },
     ]
 }
 
 #[test]
 fn every_sales_transaction_validates() {
     for version in VERSIONS {
-        for kind in [TxnKind::Invoice, TxnKind::SalesReceipt, TxnKind::SalesOrder, TxnKind::Estimate, TxnKind::CreditMemo] {
+        for kind in
+            [TxnKind::Invoice, TxnKind::SalesReceipt, TxnKind::SalesOrder, TxnKind::Estimate, TxnKind::CreditMemo]
+        {
             let doc = document(version, &[transaction_add(kind, "order-1", &header(), &lines(), None)]);
             xmllint(version, &doc).unwrap_or_else(|e| panic!("{kind:?} at {version}: {e}\n{doc}"));
         }
@@ -118,7 +130,10 @@ fn an_invoice_from_a_sales_order_with_its_payment_validates() {
     for version in VERSIONS {
         let doc = document(
             version,
-            &[transaction_add(TxnKind::Invoice, "order-1", &invoice, &lines(), Some("TxnID:order-1")), receive_payment_add("payment-1", &payment)],
+            &[
+                transaction_add(TxnKind::Invoice, "order-1", &invoice, &lines(), Some("TxnID:order-1")),
+                receive_payment_add("payment-1", &payment),
+            ],
         );
         xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
     }
@@ -151,7 +166,10 @@ fn customers_lookups_and_list_reads_validate() {
         xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
         let pages = document(version, &[list_query(LISTS_READ[8], Page::Start)]);
         xmllint(version, &pages).unwrap();
-        let next = document(version, &[list_query(LISTS_READ[8], Page::Continue { iterator_id: "{eb05f701-e727-472f-8ade-6753c4f67a46}" })]);
+        let next = document(
+            version,
+            &[list_query(LISTS_READ[8], Page::Continue { iterator_id: "{eb05f701-e727-472f-8ade-6753c4f67a46}" })],
+        );
         xmllint(version, &next).unwrap();
     }
 }
@@ -159,13 +177,17 @@ fn customers_lookups_and_list_reads_validate() {
 #[test]
 fn the_schema_check_itself_catches_a_wrong_element_order() {
     let doc = document(QbxmlVersion::BASELINE, &[transaction_add(TxnKind::Invoice, "x", &header(), &lines(), None)]);
-    let swapped = doc.replacen("<TxnDate>2026-11-26</TxnDate>", "", 1).replacen("</CustomerRef>", "</CustomerRef><RefNumber>X</RefNumber><TxnDate>2026-11-26</TxnDate>", 1);
+    let swapped = doc.replacen("<TxnDate>2026-11-26</TxnDate>", "", 1).replacen(
+        "</CustomerRef>",
+        "</CustomerRef><RefNumber>X</RefNumber><TxnDate>2026-11-26</TxnDate>",
+        1,
+    );
     assert!(xmllint(QbxmlVersion::BASELINE, &swapped).is_err(), "xmllint must refuse RefNumber before TxnDate");
 }
 
 #[test]
 fn a_mapped_store_order_validates_as_every_transaction_type() {
-    use ledgerbridge::orders::{map_order, MappingContext, Order};
+    use ledgerbridge::orders::{MappingContext, Order, map_order};
     use ledgerbridge::wizard::*;
     let order: Order = serde_json::from_value(serde_json::json!({
         "externalId": "450789469", "number": "#1001", "placedAt": "2026-11-26T15:04:05Z", "currency": "USD",
@@ -198,7 +220,11 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
                 order_number_prefix: Some("WEB-".into()),
                 status_filter: vec![],
             }),
-            customers: Some(CustomerSettings { matching: CustomerMatching::LastFirstEmail, single_customer_name: None, when_no_match: NoCustomerMatch::CreateCustomer }),
+            customers: Some(CustomerSettings {
+                matching: CustomerMatching::LastFirstEmail,
+                single_customer_name: None,
+                when_no_match: NoCustomerMatch::CreateCustomer,
+            }),
             accounts: Some(AccountSettings {
                 income_account: "Sales".into(),
                 asset_account: None,
@@ -207,8 +233,17 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
                 discount_account: None,
                 deposit_account: "Undeposited Funds".into(),
             }),
-            sales_tax: Some(SalesTaxSettings { mode: SalesTaxMode::LineItem, tax_item: Some("NY State Tax".into()), taxable_code: None, non_taxable_code: None }),
-            products: Some(ProductSettings { match_by: ProductMatching::ItemName, custom_field_name: None, when_no_match: NoProductMatch::CreateNonInventoryItem }),
+            sales_tax: Some(SalesTaxSettings {
+                mode: SalesTaxMode::LineItem,
+                tax_item: Some("NY State Tax".into()),
+                taxable_code: None,
+                non_taxable_code: None,
+            }),
+            products: Some(ProductSettings {
+                match_by: ProductMatching::ItemName,
+                custom_field_name: None,
+                when_no_match: NoProductMatch::CreateNonInventoryItem,
+            }),
             ..Settings::default()
         };
         let context = MappingContext {
@@ -249,10 +284,16 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
 
 #[test]
 fn every_kind_of_item_ledgerbridge_creates_validates() {
-    use ledgerbridge::qbxml::items::{item_add, NewItem};
+    use ledgerbridge::qbxml::items::{NewItem, item_add};
     let tax = Some("Tax".to_owned());
     let items = [
-        NewItem::NonInventory { name: "GIFT-WRAP".into(), description: "Gift wrap & ribbon".into(), price: Decimal::new(500, 2), income_account: "Sales:Web Sales".into(), sales_tax_code: tax.clone() },
+        NewItem::NonInventory {
+            name: "GIFT-WRAP".into(),
+            description: "Gift wrap & ribbon".into(),
+            price: Decimal::new(500, 2),
+            income_account: "Sales:Web Sales".into(),
+            sales_tax_code: tax.clone(),
+        },
         NewItem::Inventory {
             name: "HAMMER-16".into(),
             description: "Claw hammer".into(),
@@ -262,10 +303,21 @@ fn every_kind_of_item_ledgerbridge_creates_validates() {
             asset_account: "Inventory Asset".into(),
             sales_tax_code: tax.clone(),
         },
-        NewItem::OtherCharge { name: "Shipping".into(), description: "Shipping and handling".into(), income_account: "Sales".into(), sales_tax_code: Some("Non".into()) },
-        NewItem::Discount { name: "Discount".into(), description: "Web store discounts".into(), account: "Discounts Given".into(), sales_tax_code: tax },
+        NewItem::OtherCharge {
+            name: "Shipping".into(),
+            description: "Shipping and handling".into(),
+            income_account: "Sales".into(),
+            sales_tax_code: Some("Non".into()),
+        },
+        NewItem::Discount {
+            name: "Discount".into(),
+            description: "Web store discounts".into(),
+            account: "Discounts Given".into(),
+            sales_tax_code: tax,
+        },
     ];
-    let requests: Vec<String> = items.iter().enumerate().map(|(i, item)| item_add(&format!("item-{i}"), item)).collect();
+    let requests: Vec<String> =
+        items.iter().enumerate().map(|(i, item)| item_add(&format!("item-{i}"), item)).collect();
     for version in VERSIONS {
         let doc = document(version, &requests);
         xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));

@@ -6,10 +6,7 @@ use std::process::Command;
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn chromium(profile: &Path) -> Command {
-    assert!(
-        Path::new(CHROMIUM).is_file(),
-        "{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)"
-    );
+    assert!(Path::new(CHROMIUM).is_file(), "{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)");
     let mut command = Command::new(CHROMIUM);
     command.args([
         "--headless",

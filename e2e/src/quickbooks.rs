@@ -84,7 +84,9 @@ impl Company {
         for i in 0..extra_items {
             company.add("Item", &format!("SKU-{i:05}"), "NonInventory");
         }
-        if let Some(old) = company.lists.get_mut("Account").and_then(|a| a.iter_mut().find(|r| r.full_name == "Shipping Expense")) {
+        if let Some(old) =
+            company.lists.get_mut("Account").and_then(|a| a.iter_mut().find(|r| r.full_name == "Shipping Expense"))
+        {
             old.is_active = false;
         }
         company
@@ -98,7 +100,11 @@ impl Company {
 
     /// The Host/Company/Preferences answer the Web Connector sends first in every session.
     pub fn hcp_response(&self) -> String {
-        let versions: String = self.supported_versions.iter().map(|v| format!("<SupportedQBXMLVersion>{v}</SupportedQBXMLVersion>")).collect();
+        let versions: String = self
+            .supported_versions
+            .iter()
+            .map(|v| format!("<SupportedQBXMLVersion>{v}</SupportedQBXMLVersion>"))
+            .collect();
         let file_id = self
             .file_id
             .as_ref()
@@ -121,11 +127,7 @@ impl Company {
         validate_against_xsd(request);
         self.requests.push(request.to_owned());
         let document = roxmltree::Document::parse(request).expect("a validated request parses");
-        let set = document
-            .root_element()
-            .children()
-            .find(|n| n.has_tag_name("QBXMLMsgsRq"))
-            .expect("a message set");
+        let set = document.root_element().children().find(|n| n.has_tag_name("QBXMLMsgsRq")).expect("a message set");
         let mut out = String::from("<?xml version=\"1.0\" ?><QBXML><QBXMLMsgsRs>");
         for rq in set.children().filter(|n| n.is_element()) {
             out.push_str(&self.execute_one(rq));
@@ -149,10 +151,13 @@ impl Company {
             "ShipMethodQueryRq" => ("ShipMethod", "ShipMethodRet"),
             "ItemQueryRq" => ("Item", ""),
             other => {
-                return format!("<{rs} requestID=\"{request_id}\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"The stand-in does not implement {other}\"/>");
+                return format!(
+                    "<{rs} requestID=\"{request_id}\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"The stand-in does not implement {other}\"/>"
+                );
             }
         };
-        let text = |tag: &str| rq.children().find(|c| c.has_tag_name(tag)).and_then(|c| c.text()).unwrap_or("").to_owned();
+        let text =
+            |tag: &str| rq.children().find(|c| c.has_tag_name(tag)).and_then(|c| c.text()).unwrap_or("").to_owned();
         let active = text("ActiveStatus");
         let all: Vec<ListRecord> = self
             .lists
@@ -167,7 +172,10 @@ impl Company {
             })
             .collect();
         if rq.attribute("metaData") == Some("MetaDataOnly") {
-            return format!("<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\" retCount=\"{}\"/>", all.len());
+            return format!(
+                "<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\" retCount=\"{}\"/>",
+                all.len()
+            );
         }
         let (page, iterator_attrs) = match rq.attribute("iterator") {
             None => (all, String::new()),
@@ -183,7 +191,9 @@ impl Company {
                         match self.iterators.get(&id) {
                             Some((records, position)) => (id, records.clone(), *position),
                             None => {
-                                return format!("<{rs} requestID=\"{request_id}\" statusCode=\"3391\" statusSeverity=\"Error\" statusMessage=\"The iteratorID is not valid\"/>");
+                                return format!(
+                                    "<{rs} requestID=\"{request_id}\" statusCode=\"3391\" statusSeverity=\"Error\" statusMessage=\"The iteratorID is not valid\"/>"
+                                );
                             }
                         }
                     }
@@ -197,16 +207,26 @@ impl Company {
             }
         };
         if page.is_empty() {
-            return format!("<{rs} requestID=\"{request_id}\" statusCode=\"1\" statusSeverity=\"Info\" statusMessage=\"A query request did not find a matching object in QuickBooks\"{iterator_attrs}/>");
+            return format!(
+                "<{rs} requestID=\"{request_id}\" statusCode=\"1\" statusSeverity=\"Info\" statusMessage=\"A query request did not find a matching object in QuickBooks\"{iterator_attrs}/>"
+            );
         }
         let mut body = String::new();
         for record in &page {
             let ret_name = if list == "Item" { format!("Item{}Ret", record.kind) } else { ret.to_owned() };
             let name_field = match list {
-                "Account" | "Class" | "Item" => format!("<Name>{}</Name><FullName>{}</FullName>", escape(record.full_name.rsplit(':').next().unwrap_or("")), escape(&record.full_name)),
+                "Account" | "Class" | "Item" => format!(
+                    "<Name>{}</Name><FullName>{}</FullName>",
+                    escape(record.full_name.rsplit(':').next().unwrap_or("")),
+                    escape(&record.full_name)
+                ),
                 _ => format!("<Name>{}</Name>", escape(&record.full_name)),
             };
-            let _ = write!(body, "<{ret_name}><ListID>{}</ListID><EditSequence>1400000000</EditSequence>{name_field}<IsActive>{}</IsActive>", record.list_id, record.is_active);
+            let _ = write!(
+                body,
+                "<{ret_name}><ListID>{}</ListID><EditSequence>1400000000</EditSequence>{name_field}<IsActive>{}</IsActive>",
+                record.list_id, record.is_active
+            );
             if list == "Account" {
                 let _ = write!(body, "<AccountType>{}</AccountType>", record.kind);
             }
@@ -215,7 +235,9 @@ impl Company {
             }
             let _ = write!(body, "</{ret_name}>");
         }
-        format!("<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"{iterator_attrs}>{body}</{rs}>")
+        format!(
+            "<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"{iterator_attrs}>{body}</{rs}>"
+        )
     }
 }
 
@@ -235,9 +257,16 @@ fn schema_for(request: &str) -> PathBuf {
 
 /// Fails the test unless `xmllint` accepts the request under Intuit's XSD.
 pub fn validate_against_xsd(request: &str) {
-    assert!(request.starts_with("<?xml version=\"1.0\"?>\n<?qbxml version=\""), "a request starts with the XML declaration, then the qbxml instruction: {request}");
+    assert!(
+        request.starts_with("<?xml version=\"1.0\"?>\n<?qbxml version=\""),
+        "a request starts with the XML declaration, then the qbxml instruction: {request}"
+    );
     let schema = schema_for(request);
-    assert!(schema.is_file(), "Intuit's schema is missing at {} (../shared is reference data beside the project)", schema.display());
+    assert!(
+        schema.is_file(),
+        "Intuit's schema is missing at {} (../shared is reference data beside the project)",
+        schema.display()
+    );
     let file = tempfile::NamedTempFile::new().expect("temp file");
     std::fs::write(file.path(), request).expect("write request");
     let output = Command::new("xmllint")

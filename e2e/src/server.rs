@@ -17,7 +17,8 @@ pub fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("LEDGERBRIDGE_BIN") {
         return PathBuf::from(path);
     }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
     let path = target.join("debug/ledgerbridge");
     assert!(path.is_file(), "{} is missing: run the tests with `cargo xtask test`", path.display());
     path
@@ -33,7 +34,13 @@ pub fn dashboard_dir() -> PathBuf {
 /// A command for the binary with a clean environment: no settings leak in from the caller.
 pub fn command() -> Command {
     let mut command = Command::new(binary());
-    for var in ["DATABASE_URL", "LEDGERBRIDGE_LISTEN", "LEDGERBRIDGE_PUBLIC_URL", "LEDGERBRIDGE_DASHBOARD_DIR", "LEDGERBRIDGE_CONFIG"] {
+    for var in [
+        "DATABASE_URL",
+        "LEDGERBRIDGE_LISTEN",
+        "LEDGERBRIDGE_PUBLIC_URL",
+        "LEDGERBRIDGE_DASHBOARD_DIR",
+        "LEDGERBRIDGE_CONFIG",
+    ] {
         command.env_remove(var);
     }
     command.env("RUST_LOG", "warn");
@@ -68,7 +75,8 @@ impl Server {
             let left = deadline.saturating_duration_since(Instant::now());
             match lines.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(port) = line.strip_prefix("Listening on port ").and_then(|rest| rest.split('.').next()) {
+                    if let Some(port) = line.strip_prefix("Listening on port ").and_then(|rest| rest.split('.').next())
+                    {
                         let port = port.parse().expect("a port number");
                         printed.push(line);
                         return Server { child, port, lines };
@@ -77,6 +85,7 @@ impl Server {
                 }
                 Err(_) => {
                     let _ = child.kill();
+                    let _ = child.wait();
                     panic!("the server did not report it was running; it printed: {printed:?}");
                 }
             }

@@ -63,7 +63,8 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
             .send()
             .expect("the server answers");
         let status = response.status().as_u16();
-        let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let content_type =
+            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         assert_eq!(content_type, "text/xml; charset=utf-8", "every answer is SOAP, even an error");
         (status, response.text().expect("a body"))
     }
@@ -84,7 +85,11 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
             .find(|n| n.tag_name().name() == format!("{method}Result"))
             .unwrap_or_else(|| panic!("no {method}Result in {body}"));
         assert_eq!(result.tag_name().namespace(), Some(NS));
-        let strings: Vec<String> = result.children().filter(|n| n.has_tag_name((NS, "string"))).map(|n| n.text().unwrap_or("").to_owned()).collect();
+        let strings: Vec<String> = result
+            .children()
+            .filter(|n| n.has_tag_name((NS, "string")))
+            .map(|n| n.text().unwrap_or("").to_owned())
+            .collect();
         if method == "authenticate" { strings } else { vec![result.text().unwrap_or("").to_owned()] }
     }
 
@@ -104,15 +109,26 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
         let mut report = RunReport::default();
         assert!(!self.one("serverVersion", &[]).is_empty());
         assert_eq!(self.one("clientVersion", &[("strVersion", "2.3.0.215")]), "");
-        report.authenticate = self.call("authenticate", &[("strUserName", &self.user_name), ("strPassword", &self.password)]);
-        assert!(report.authenticate.len() >= 2, "authenticate always answers at least two strings: {:?}", report.authenticate);
+        report.authenticate =
+            self.call("authenticate", &[("strUserName", &self.user_name), ("strPassword", &self.password)]);
+        assert!(
+            report.authenticate.len() >= 2,
+            "authenticate always answers at least two strings: {:?}",
+            report.authenticate
+        );
         if report.status() != "" {
             return report;
         }
         let ticket = report.authenticate[0].clone();
         let hcp = company.hcp_response();
         // The request processor reports the newest version the company's QuickBooks knows.
-        let newest = company.supported_versions.iter().filter_map(|v| v.split_once('.')).filter_map(|(a, b)| Some((a.parse::<u16>().ok()?, b.parse::<u16>().ok()?))).max().unwrap_or((13, 0));
+        let newest = company
+            .supported_versions
+            .iter()
+            .filter_map(|v| v.split_once('.'))
+            .filter_map(|(a, b)| Some((a.parse::<u16>().ok()?, b.parse::<u16>().ok()?)))
+            .max()
+            .unwrap_or((13, 0));
         let (major, minor) = (newest.0.to_string(), newest.1.to_string());
         let (major, minor) = (major.as_str(), minor.as_str());
         for round in 0.. {
@@ -123,7 +139,10 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
                 &[
                     ("ticket", &ticket),
                     ("strHCPResponse", if first { &hcp } else { "" }),
-                    ("strCompanyFileName", "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Sample.QBW"),
+                    (
+                        "strCompanyFileName",
+                        "C:\\Users\\Public\\Documents\\Intuit\\QuickBooks\\Company Files\\Sample.QBW",
+                    ),
                     ("qbXMLCountry", &company.country.clone()),
                     ("qbXMLMajorVers", major),
                     ("qbXMLMinorVers", minor),
@@ -138,7 +157,10 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
                 return report;
             }
             let percent: i32 = self
-                .one("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])
+                .one(
+                    "receiveResponseXML",
+                    &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")],
+                )
                 .parse()
                 .expect("receiveResponseXML answers a number");
             report.progress.push(percent);

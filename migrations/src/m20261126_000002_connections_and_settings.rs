@@ -56,11 +56,7 @@ impl MigrationTrait for Migration {
                     .col(string(WizardStep::Step))
                     .col(json_binary(WizardStep::Data))
                     .col(timestamp_with_time_zone(WizardStep::SavedAt))
-                    .primary_key(
-                        Index::create()
-                            .col(WizardStep::ConnectionId)
-                            .col(WizardStep::Step),
-                    )
+                    .primary_key(Index::create().col(WizardStep::ConnectionId).col(WizardStep::Step))
                     .foreign_key(
                         ForeignKey::create()
                             .from(WizardStep::Table, WizardStep::ConnectionId)
@@ -109,11 +105,9 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            SalesTaxMapping::Table.into_iden(),
-            WizardStep::Table.into_iden(),
-            QbConnection::Table.into_iden(),
-        ] {
+        for table in
+            [SalesTaxMapping::Table.into_iden(), WizardStep::Table.into_iden(), QbConnection::Table.into_iden()]
+        {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

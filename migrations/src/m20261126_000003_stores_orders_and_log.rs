@@ -102,11 +102,7 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for table in [
-            TransactionLogEntry::Table.into_iden(),
-            StoreOrder::Table.into_iden(),
-            Store::Table.into_iden(),
-        ] {
+        for table in [TransactionLogEntry::Table.into_iden(), StoreOrder::Table.into_iden(), Store::Table.into_iden()] {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())

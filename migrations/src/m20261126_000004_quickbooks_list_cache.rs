@@ -54,11 +54,7 @@ impl MigrationTrait for Migration {
                     .col(string(QbListRead::Kind))
                     .col(integer(QbListRead::EntryCount))
                     .col(timestamp_with_time_zone(QbListRead::ReadAt))
-                    .primary_key(
-                        Index::create()
-                            .col(QbListRead::ConnectionId)
-                            .col(QbListRead::Kind),
-                    )
+                    .primary_key(Index::create().col(QbListRead::ConnectionId).col(QbListRead::Kind))
                     .foreign_key(
                         ForeignKey::create()
                             .from(QbListRead::Table, QbListRead::ConnectionId)

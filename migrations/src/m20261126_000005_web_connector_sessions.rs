@@ -52,9 +52,7 @@ impl MigrationTrait for Migration {
             timestamp_with_time_zone_null(ConnectionLease::WcLockedUntil),
         ];
         for column in columns {
-            manager
-                .alter_table(Table::alter().table(QbConnection::Table).add_column(column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(QbConnection::Table).add_column(column).to_owned()).await?;
         }
         Ok(())
     }
@@ -66,9 +64,7 @@ impl MigrationTrait for Migration {
             ConnectionLease::WcFailedLogins,
             ConnectionLease::WcLockedUntil,
         ] {
-            manager
-                .alter_table(Table::alter().table(QbConnection::Table).drop_column(column).to_owned())
-                .await?;
+            manager.alter_table(Table::alter().table(QbConnection::Table).drop_column(column).to_owned()).await?;
         }
         manager.drop_table(Table::drop().table(WcSession::Table).to_owned()).await
     }
@@ -90,6 +86,8 @@ enum WcSession {
     ClosedAt,
 }
 
+// Named as the columns are: the `Wc` prefix is the columns' own.
+#[allow(clippy::enum_variant_names)]
 #[derive(DeriveIden)]
 enum ConnectionLease {
     WcActiveTicket,

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,7 +16,9 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("dashboard") => build_dashboard().map(|_| ()),
         _ => {
-            eprintln!("usage: cargo xtask run [serve options] | cargo xtask test [cargo test options] | cargo xtask dashboard");
+            eprintln!(
+                "usage: cargo xtask run [serve options] | cargo xtask test [cargo test options] | cargo xtask dashboard"
+            );
             return ExitCode::from(2);
         }
     };

@@ -1,11 +1,11 @@
 //! Sign-up, log-in, tokens and `me` over GraphQL.
 
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::service::{self, AuthSession};
 use crate::entities::{api_token, merchant};
-use crate::graphql::{app, caller, parse_id, ApiResult};
+use crate::graphql::{ApiResult, app, caller, parse_id};
 
 #[derive(SimpleObject)]
 pub struct Merchant {

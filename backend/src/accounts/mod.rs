@@ -5,6 +5,6 @@ pub mod password;
 pub mod service;
 pub mod tokens;
 
-pub use password::{hash_password, verify_password, PasswordError};
+pub use password::{PasswordError, hash_password, verify_password};
 pub use service::{AuthSession, Caller, CallerKind};
 pub use tokens::AuthKeys;

@@ -1,7 +1,7 @@
 //! Password hashing with argon2id (merchant log-ins and Web Connector passwords).
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 
@@ -47,9 +47,7 @@ pub async fn hash_password_blocking(password: String) -> Result<String, Password
 
 /// Runs [`verify_password`] off the async runtime.
 pub async fn verify_password_blocking(password: String, stored_hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
-        .await
-        .unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash)).await.unwrap_or(false)
 }
 
 #[cfg(test)]

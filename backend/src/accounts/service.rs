@@ -2,19 +2,17 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
 use uuid::Uuid;
 
-use super::password::{hash_password_blocking, verify_password_blocking, PasswordError};
+use super::password::{PasswordError, hash_password_blocking, verify_password_blocking};
 use super::tokens::{
-    random_secret, random_token, token_hash, AccessTokenError, AuthKeys, API_TOKEN_PREFIX,
-    REFRESH_TOKEN_PREFIX,
+    API_TOKEN_PREFIX, AccessTokenError, AuthKeys, REFRESH_TOKEN_PREFIX, random_secret, random_token, token_hash,
 };
 use crate::domain::Email;
 use crate::entities::{api_token, merchant, refresh_token, server_secret};
-use crate::error::{conflict_on_unique, ServiceError, ServiceResult};
+use crate::error::{ServiceError, ServiceResult, conflict_on_unique};
 
 /// The authenticated party behind a request. Every service that touches a merchant's data
 /// takes one, and scopes its queries by [`Caller::merchant_id`].
@@ -56,7 +54,8 @@ pub struct AuthSession {
 
 const JWT_SECRET_NAME: &str = "jwt_signing_secret";
 /// Verified when an email is unknown, so a wrong email costs as long as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dGm7PjS4ZbZxH7hE4y5bXg8e3mBvkXkq0n7y8vQmYw";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0dGm7PjS4ZbZxH7hE4y5bXg8e3mBvkXkq0n7y8vQmYw";
 
 fn password_field_error(field: &str, err: PasswordError) -> ServiceError {
     match err {
@@ -72,9 +71,8 @@ pub async fn sign_up(
     password: &str,
 ) -> ServiceResult<AuthSession> {
     let email = Email::parse(email).map_err(|err| ServiceError::invalid("email", err.to_string()))?;
-    let password_hash = hash_password_blocking(password.to_owned())
-        .await
-        .map_err(|err| password_field_error("password", err))?;
+    let password_hash =
+        hash_password_blocking(password.to_owned()).await.map_err(|err| password_field_error("password", err))?;
     let merchant = merchant::ActiveModel {
         id: Set(Uuid::now_v7()),
         email: Set(email.as_str().to_owned()),
@@ -96,10 +94,7 @@ pub async fn log_in(
 ) -> ServiceResult<AuthSession> {
     let wrong = || ServiceError::Unauthenticated("wrong email or password".to_owned());
     let found = match Email::parse(email) {
-        Ok(email) => merchant::Entity::find()
-            .filter(merchant::Column::Email.eq(email.as_str()))
-            .one(db)
-            .await?,
+        Ok(email) => merchant::Entity::find().filter(merchant::Column::Email.eq(email.as_str())).one(db).await?,
         Err(_) => None,
     };
     let stored = found.as_ref().map_or(DUMMY_HASH, |m| m.password_hash.as_str()).to_owned();
@@ -113,7 +108,8 @@ pub async fn log_in(
 /// Exchanges a refresh token for a new access token and a new refresh token; the old refresh
 /// token stops working, so a stolen one is good for one use at most.
 pub async fn refresh(db: &DatabaseConnection, keys: &AuthKeys, token: &str) -> ServiceResult<AuthSession> {
-    let invalid = || ServiceError::Unauthenticated("the refresh token is not valid or has expired: log in again".to_owned());
+    let invalid =
+        || ServiceError::Unauthenticated("the refresh token is not valid or has expired: log in again".to_owned());
     let row = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token_hash(token)))
         .one(db)
@@ -172,11 +168,7 @@ async fn start_session(
 }
 
 /// Works out who sent a bearer token: a partner API token or a merchant's access token.
-pub async fn authenticate_bearer(
-    db: &DatabaseConnection,
-    keys: &AuthKeys,
-    token: &str,
-) -> ServiceResult<Caller> {
+pub async fn authenticate_bearer(db: &DatabaseConnection, keys: &AuthKeys, token: &str) -> ServiceResult<Caller> {
     if token.starts_with(API_TOKEN_PREFIX) {
         let row = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(token_hash(token)))
@@ -205,10 +197,7 @@ pub async fn authenticate_bearer(
 }
 
 pub async fn me(db: &DatabaseConnection, caller: &Caller) -> ServiceResult<merchant::Model> {
-    merchant::Entity::find_by_id(caller.merchant_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("merchant"))
+    merchant::Entity::find_by_id(caller.merchant_id).one(db).await?.ok_or(ServiceError::NotFound("merchant"))
 }
 
 /// Creates a partner API token; the token itself is returned once and never stored.

@@ -57,15 +57,10 @@ impl AuthKeys {
     /// Issues an access token for a merchant, returning it with its expiry.
     pub fn issue_access_token(&self, merchant_id: Uuid, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
         let expires_at = now + chrono::Duration::from_std(self.access_ttl).unwrap_or(chrono::Duration::minutes(15));
-        let claims = Claims {
-            sub: merchant_id,
-            iat: now.timestamp(),
-            exp: expires_at.timestamp(),
-            typ: "access".to_owned(),
-        };
+        let claims =
+            Claims { sub: merchant_id, iat: now.timestamp(), exp: expires_at.timestamp(), typ: "access".to_owned() };
         // HS256 over well-formed claims cannot fail to encode.
-        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .unwrap_or_default();
+        let token = jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).unwrap_or_default();
         (token, expires_at)
     }
 
@@ -74,12 +69,11 @@ impl AuthKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 5;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|err| {
-            match err.kind() {
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|err| match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AccessTokenError::Expired,
                 _ => AccessTokenError::Invalid,
-            }
-        })?;
+            })?;
         if data.claims.typ != "access" {
             return Err(AccessTokenError::Invalid);
         }

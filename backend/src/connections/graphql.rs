@@ -1,14 +1,14 @@
 //! Connections over GraphQL.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::service;
 use crate::entities::qb_connection;
 use crate::error::ServiceError;
+use crate::graphql::{ApiResult, app, caller, parse_id};
 use crate::web_connector::progress::{self, SyncProgress};
 use crate::web_connector::qwc;
-use crate::graphql::{app, caller, parse_id, ApiResult};
 
 /// A QuickBooks company file paired (or being paired) with a Web Connector.
 pub struct Connection(pub qb_connection::Model);
@@ -124,12 +124,18 @@ pub struct ConnectionsMutation;
 impl ConnectionsMutation {
     async fn create_connection(&self, ctx: &Context<'_>, input: CreateConnectionInput) -> ApiResult<Connection> {
         let app = app(ctx);
-        let created = service::create(&app.db, &app.log_bus, &caller(ctx)?, &input.name, input.run_every_minutes).await?;
+        let created =
+            service::create(&app.db, &app.log_bus, &caller(ctx)?, &input.name, input.run_every_minutes).await?;
         Ok(Connection(created))
     }
 
     /// Sets the password the merchant types into the Web Connector for this connection.
-    async fn set_web_connector_password(&self, ctx: &Context<'_>, connection_id: ID, password: String) -> ApiResult<Connection> {
+    async fn set_web_connector_password(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        password: String,
+    ) -> ApiResult<Connection> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         let updated = service::set_web_connector_password(&app.db, &app.log_bus, &caller(ctx)?, id, &password).await?;
@@ -137,7 +143,12 @@ impl ConnectionsMutation {
     }
 
     /// Changes how often the Web Connector runs (takes effect with a newly downloaded .qwc file).
-    async fn set_web_connector_schedule(&self, ctx: &Context<'_>, connection_id: ID, run_every_minutes: i32) -> ApiResult<Connection> {
+    async fn set_web_connector_schedule(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        run_every_minutes: i32,
+    ) -> ApiResult<Connection> {
         let id = parse_id(&connection_id, "connection")?;
         Ok(Connection(service::set_schedule(&app(ctx).db, &caller(ctx)?, id, run_every_minutes).await?))
     }

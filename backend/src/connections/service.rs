@@ -9,7 +9,7 @@ use crate::accounts::password::hash_password_blocking;
 use crate::accounts::{Caller, PasswordError};
 use crate::entities::qb_connection;
 use crate::error::{ServiceError, ServiceResult};
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, NewLogEntry};
+use crate::transaction_log::{LogBus, LogKind, NewLogEntry, record_log_entry};
 
 /// The Web Connector refuses to run more often than once a minute; a week is the most
 /// anyone has a use for.

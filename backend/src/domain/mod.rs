@@ -6,5 +6,5 @@ mod ref_number;
 
 pub use email::{Email, EmailList};
 pub use money::{Money, MoneyError};
-pub use qb_text::{QbName, QbTextError, QB_NAME_MAX};
-pub use ref_number::{RefNumber, REF_NUMBER_MAX, PREFIX_MAX};
+pub use qb_text::{QB_NAME_MAX, QbName, QbTextError};
+pub use ref_number::{PREFIX_MAX, REF_NUMBER_MAX, RefNumber};

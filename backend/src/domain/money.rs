@@ -36,7 +36,9 @@ impl Money {
             None => (false, trimmed.strip_prefix('+').unwrap_or(trimmed)),
         };
         let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-        let valid = !whole.is_empty() && whole.chars().all(|c| c.is_ascii_digit()) && fraction.chars().all(|c| c.is_ascii_digit());
+        let valid = !whole.is_empty()
+            && whole.chars().all(|c| c.is_ascii_digit())
+            && fraction.chars().all(|c| c.is_ascii_digit());
         if !valid {
             return Err(MoneyError::NotANumber(trimmed.to_owned()));
         }

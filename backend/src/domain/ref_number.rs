@@ -14,12 +14,8 @@ impl RefNumber {
     /// `#`. When that is longer than 11 characters the number's *leading* characters are
     /// dropped: the trailing digits are the ones that tell consecutive orders apart.
     pub fn for_order(prefix: &str, order_number: &str) -> Self {
-        let number: String = order_number
-            .trim()
-            .trim_start_matches('#')
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let number: String =
+            order_number.trim().trim_start_matches('#').chars().filter(|c| !c.is_whitespace()).collect();
         let room = REF_NUMBER_MAX.saturating_sub(prefix.chars().count());
         let count = number.chars().count();
         let kept: String = number.chars().skip(count.saturating_sub(room)).collect();

@@ -5,7 +5,7 @@ mod error;
 pub mod routes;
 mod server_info;
 
-pub use context::{app, caller, parse_id, RequestAuth};
+pub use context::{RequestAuth, app, caller, parse_id};
 pub use error::{ApiError, ApiResult};
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
@@ -19,14 +19,7 @@ use crate::web_connector::graphql::SyncSubscription;
 use crate::wizard::graphql::{WizardMutation, WizardQuery};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
-    server_info::ServerQuery,
-    AccountsQuery,
-    ConnectionsQuery,
-    ListsQuery,
-    WizardQuery,
-    LogQuery,
-);
+pub struct QueryRoot(server_info::ServerQuery, AccountsQuery, ConnectionsQuery, ListsQuery, WizardQuery, LogQuery);
 
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(AccountsMutation, ConnectionsMutation, ListsMutation, WizardMutation);

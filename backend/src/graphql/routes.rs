@@ -1,14 +1,14 @@
 //! `/graphql` over HTTP (queries and mutations, GraphiQL) and `/graphql/ws` (subscriptions,
 //! graphql-transport-ws with the token in `connection_init`).
 
-use async_graphql::http::{GraphiQLSource, ALL_WEBSOCKET_PROTOCOLS};
 use async_graphql::Data;
+use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
-use axum::http::{header::AUTHORIZATION, HeaderMap};
+use axum::http::{HeaderMap, header::AUTHORIZATION};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 use super::{AppSchema, RequestAuth};
 use crate::accounts::service::authenticate_bearer;
@@ -16,13 +16,17 @@ use crate::app::{AppState, HttpState};
 use crate::error::ServiceError;
 
 pub fn router() -> Router<HttpState> {
-    Router::new()
-        .route("/graphql", get(graphiql).post(execute))
-        .route("/graphql/ws", get(subscriptions))
+    Router::new().route("/graphql", get(graphiql).post(execute)).route("/graphql/ws", get(subscriptions))
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").title("Ledgerbridge API").finish())
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Ledgerbridge API")
+            .finish(),
+    )
 }
 
 #[tracing::instrument(name = "graphql request", skip_all)]
@@ -32,7 +36,11 @@ async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: Gr
     state.schema.execute(request.into_inner().data(auth)).await.into()
 }
 
-async fn subscriptions(State(state): State<HttpState>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+async fn subscriptions(
+    State(state): State<HttpState>,
+    protocol: GraphQLProtocol,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let schema: AppSchema = state.schema.clone();
     let app = state.app.clone();
     upgrade

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::Html;
-use axum::Router;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Adds the dashboard behind every route the router does not know.

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::app::{AppState, HttpState};
 use crate::db;
@@ -21,9 +21,6 @@ async fn readyz(State(app): State<AppState>) -> (StatusCode, Json<Value>) {
     if db::is_reachable(&app.db).await {
         (StatusCode::OK, Json(json!({ "status": "ready", "database": "reachable" })))
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(json!({ "status": "not ready", "database": "unreachable" })),
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "not ready", "database": "unreachable" })))
     }
 }

@@ -7,11 +7,11 @@ use uuid::Uuid;
 
 use super::model::{Address, Order};
 use crate::domain::{Money, RefNumber};
-use crate::qbxml::transactions::{fit, NewCustomer, QbAddress, TxnHeader, TxnKind, TxnLine};
-use crate::quickbooks_lists::{resolve_name, CachedEntry};
+use crate::qbxml::transactions::{NewCustomer, QbAddress, TxnHeader, TxnKind, TxnLine, fit};
+use crate::quickbooks_lists::{CachedEntry, resolve_name};
 use crate::wizard::{
-    customer_name, resolve_tax_code, CustomerNameParts, MappingRow, NoCustomerMatch, NoProductMatch, OrderNumbering, Place,
-    ProductMatching, SalesTaxMode, Settings, TransactionType,
+    CustomerNameParts, MappingRow, NoCustomerMatch, NoProductMatch, OrderNumbering, Place, ProductMatching,
+    SalesTaxMode, Settings, TransactionType, customer_name, resolve_tax_code,
 };
 
 /// Items Ledgerbridge puts on every company for the parts of an order that are not products.
@@ -91,22 +91,34 @@ fn qb_address(address: &Address) -> QbAddress {
 }
 
 /// Finds the QuickBooks item for a store SKU the way the Products step says.
-fn match_item<'a>(items: &'a [CachedEntry], matching: ProductMatching, custom_field: Option<&str>, sku: &str) -> Result<&'a CachedEntry, String> {
-    let detail = |item: &CachedEntry, key: &str| item.details.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_owned);
+fn match_item<'a>(
+    items: &'a [CachedEntry],
+    matching: ProductMatching,
+    custom_field: Option<&str>,
+    sku: &str,
+) -> Result<&'a CachedEntry, String> {
+    let detail = |item: &CachedEntry, key: &str| {
+        item.details.as_ref().and_then(|d| d.get(key)).and_then(|v| v.as_str()).map(str::to_owned)
+    };
     let by_detail = |key: &dyn Fn(&CachedEntry) -> Option<String>| {
         items.iter().find(|item| item.is_active && key(item).is_some_and(|v| v.trim().eq_ignore_ascii_case(sku.trim())))
     };
     let found = match matching {
         ProductMatching::ItemName => {
             let active: Vec<&CachedEntry> = items.iter().filter(|i| i.is_active).collect();
-            return resolve_name(&active, |i| i.full_name.as_str(), sku).map(|i| *i).map_err(|e| e.to_string());
+            return resolve_name(&active, |i| i.full_name.as_str(), sku).copied().map_err(|e| e.to_string());
         }
         ProductMatching::ManufacturerPartNumber => by_detail(&|i| detail(i, "manufacturerPartNumber")),
         ProductMatching::Barcode => by_detail(&|i| detail(i, "barcode")),
         ProductMatching::CustomField => {
             let field = custom_field.unwrap_or_default().to_owned();
             by_detail(&move |i: &CachedEntry| {
-                i.details.as_ref().and_then(|d| d.get("customFields")).and_then(|c| c.get(&field)).and_then(|v| v.as_str()).map(str::to_owned)
+                i.details
+                    .as_ref()
+                    .and_then(|d| d.get("customFields"))
+                    .and_then(|c| c.get(&field))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned)
             })
         }
     };
@@ -129,7 +141,9 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
             items_to_create: Vec::new(),
             payment: None,
             unmatched_skus: Vec::new(),
-            problems: vec![OrderProblem::Parked("set-up is not finished: complete the configuration wizard".to_owned())],
+            problems: vec![OrderProblem::Parked(
+                "set-up is not finished: complete the configuration wizard".to_owned(),
+            )],
         };
     };
     if let Some(problem) = order.arithmetic_problem() {
@@ -170,7 +184,8 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
                 last_name: Some(billing.last_name.clone()).filter(|c| !c.trim().is_empty()),
                 bill_address: order.billing.as_ref().map(qb_address),
                 ship_address: order.shipping.as_ref().map(qb_address),
-                phone: Some(if order.phone.is_empty() { billing.phone.clone() } else { order.phone.clone() }).filter(|p| !p.trim().is_empty()),
+                phone: Some(if order.phone.is_empty() { billing.phone.clone() } else { order.phone.clone() })
+                    .filter(|p| !p.trim().is_empty()),
                 email: Some(order.email.clone()).filter(|e| !e.trim().is_empty()),
             }),
             name,
@@ -205,7 +220,11 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
         SalesTaxMode::LineItem => {
             // The store's exact tax as one line; lines are non-taxable so QuickBooks adds no more.
             if !order.tax_total().is_zero() {
-                tax_line = tax.tax_item.clone().map(|item| TxnLine { item, amount: Some(order.tax_total()), ..TxnLine::default() });
+                tax_line = tax.tax_item.clone().map(|item| TxnLine {
+                    item,
+                    amount: Some(order.tax_total()),
+                    ..TxnLine::default()
+                });
             }
         }
         SalesTaxMode::TaxCodeMapping => match resolve_tax_code(ctx.tax_mappings, &place) {
@@ -239,7 +258,9 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
             Err(reason) => match products.when_no_match {
                 NoProductMatch::FlagOrder => {
                     unmatched_skus.push(key.to_owned());
-                    problems.push(OrderProblem::Parked(format!("{reason} in QuickBooks: map the SKU to an item on the dashboard")));
+                    problems.push(OrderProblem::Parked(format!(
+                        "{reason} in QuickBooks: map the SKU to an item on the dashboard"
+                    )));
                     None
                 }
                 create => {
@@ -297,7 +318,8 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     lines.extend(tax_line);
 
     // The header.
-    let class = if orders.use_store_name_as_class { Some(ctx.store_name.to_owned()) } else { orders.class_name.clone() };
+    let class =
+        if orders.use_store_name_as_class { Some(ctx.store_name.to_owned()) } else { orders.class_name.clone() };
     let (ref_number, memo) = match orders.numbering {
         OrderNumbering::StoreOrderNumber => (
             Some(RefNumber::for_order(orders.order_number_prefix.as_deref().unwrap_or(""), &order.number).to_string()),
@@ -329,7 +351,7 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
         link_to_txn_id: None,
     };
     let payment = (orders.transaction_type == TransactionType::InvoiceWithPayment && order.is_paid())
-        .then(|| (order.total, payment_method));
+        .then_some((order.total, payment_method));
     MappedOrder { kind, then_invoice, customer, header, lines, items_to_create, payment, unmatched_skus, problems }
 }
 
@@ -356,7 +378,10 @@ mod tests {
 
     fn settings(transaction_type: TransactionType, mode: SalesTaxMode, when_no_match: NoProductMatch) -> Settings {
         Settings {
-            sync_direction: Some(SyncDirectionSettings { direction: SyncDirection::ToQuickbooks, sync_inventory: false }),
+            sync_direction: Some(SyncDirectionSettings {
+                direction: SyncDirection::ToQuickbooks,
+                sync_inventory: false,
+            }),
             orders: Some(OrderSettings {
                 transaction_type,
                 class_name: Some("Web".into()),
@@ -366,7 +391,11 @@ mod tests {
                 order_number_prefix: Some("WEB-".into()),
                 status_filter: vec![],
             }),
-            customers: Some(CustomerSettings { matching: CustomerMatching::LastFirst, single_customer_name: Some("Web Store".into()), when_no_match: NoCustomerMatch::CreateCustomer }),
+            customers: Some(CustomerSettings {
+                matching: CustomerMatching::LastFirst,
+                single_customer_name: Some("Web Store".into()),
+                when_no_match: NoCustomerMatch::CreateCustomer,
+            }),
             accounts: Some(AccountSettings {
                 income_account: "Sales".into(),
                 asset_account: None,
@@ -375,19 +404,45 @@ mod tests {
                 discount_account: None,
                 deposit_account: "Undeposited Funds".into(),
             }),
-            sales_tax: Some(SalesTaxSettings { mode, tax_item: Some("NY State Tax".into()), taxable_code: Some("Tax".into()), non_taxable_code: Some("Non".into()) }),
-            products: Some(ProductSettings { match_by: ProductMatching::ItemName, custom_field_name: None, when_no_match }),
+            sales_tax: Some(SalesTaxSettings {
+                mode,
+                tax_item: Some("NY State Tax".into()),
+                taxable_code: Some("Tax".into()),
+                non_taxable_code: Some("Non".into()),
+            }),
+            products: Some(ProductSettings {
+                match_by: ProductMatching::ItemName,
+                custom_field_name: None,
+                when_no_match,
+            }),
             notifications: None,
         }
     }
 
-    fn context<'a>(settings: &'a Settings, items: &'a [CachedEntry], methods: &'a [CachedEntry], mappings: &'a [MappingRow]) -> MappingContext<'a> {
-        MappingContext { settings, store_name: "My Shop", country: Some("US"), items, payment_methods: methods, tax_mappings: mappings, order_id: Uuid::nil() }
+    fn context<'a>(
+        settings: &'a Settings,
+        items: &'a [CachedEntry],
+        methods: &'a [CachedEntry],
+        mappings: &'a [MappingRow],
+    ) -> MappingContext<'a> {
+        MappingContext {
+            settings,
+            store_name: "My Shop",
+            country: Some("US"),
+            items,
+            payment_methods: methods,
+            tax_mappings: mappings,
+            order_id: Uuid::nil(),
+        }
     }
 
     #[test]
     fn a_paid_order_becomes_an_invoice_with_its_payment() {
-        let s = settings(TransactionType::InvoiceWithPayment, SalesTaxMode::LineItem, NoProductMatch::CreateNonInventoryItem);
+        let s = settings(
+            TransactionType::InvoiceWithPayment,
+            SalesTaxMode::LineItem,
+            NoProductMatch::CreateNonInventoryItem,
+        );
         let items = [entry("Tools:Hammer", None)];
         let methods = [entry("Visa", None)];
         let mapped = map_order(&sample_order(), &context(&s, &items, &methods, &[]));
@@ -400,8 +455,19 @@ mod tests {
         assert_eq!(mapped.payment, Some((sample_order().total, Some("Visa".into()))));
         let items: Vec<&str> = mapped.lines.iter().map(|l| l.item.as_str()).collect();
         assert_eq!(items, vec!["Tools:Hammer", "GIFT-WRAP", "Discount", "Discount", "Shipping", "NY State Tax"]);
-        assert_eq!(mapped.items_to_create, vec![ItemPlan { name: "GIFT-WRAP".into(), description: "Gift wrap".into(), inventory: false, price: Money::from_cents(500) }]);
-        assert!(mapped.lines[..5].iter().all(|l| l.sales_tax_code.as_deref() == Some("Non")), "line-item tax: QuickBooks adds none");
+        assert_eq!(
+            mapped.items_to_create,
+            vec![ItemPlan {
+                name: "GIFT-WRAP".into(),
+                description: "Gift wrap".into(),
+                inventory: false,
+                price: Money::from_cents(500)
+            }]
+        );
+        assert!(
+            mapped.lines[..5].iter().all(|l| l.sales_tax_code.as_deref() == Some("Non")),
+            "line-item tax: QuickBooks adds none"
+        );
         assert_eq!(mapped.lines[5].amount, Some(Money::from_cents(160)));
     }
 
@@ -417,7 +483,8 @@ mod tests {
 
     #[test]
     fn tax_code_mapping_puts_the_mapped_item_on_the_header() {
-        let s = settings(TransactionType::Invoice, SalesTaxMode::TaxCodeMapping, NoProductMatch::CreateNonInventoryItem);
+        let s =
+            settings(TransactionType::Invoice, SalesTaxMode::TaxCodeMapping, NoProductMatch::CreateNonInventoryItem);
         let items = [entry("Tools:Hammer", None)];
         let mappings = [MappingRow::normalized("US", "NY", "", "New York", "NYC Combined")];
         let mapped = map_order(&sample_order(), &context(&s, &items, &[], &mappings));
@@ -426,12 +493,17 @@ mod tests {
         assert_eq!(mapped.lines[0].sales_tax_code.as_deref(), Some("Tax"));
         assert_eq!(mapped.lines[1].sales_tax_code.as_deref(), Some("Non"), "the gift wrap is not taxable");
         let unmapped = map_order(&sample_order(), &context(&s, &items, &[], &[]));
-        assert!(matches!(&unmapped.problems[0], OrderProblem::Parked(m) if m.contains("no sales tax mapping covers New York, NY US")));
+        assert!(
+            matches!(&unmapped.problems[0], OrderProblem::Parked(m) if m.contains("no sales tax mapping covers New York, NY US"))
+        );
     }
 
     #[test]
     fn items_are_found_by_part_number_or_custom_field_when_asked() {
-        let items = [entry("Hammer 16oz", Some(serde_json::json!({ "manufacturerPartNumber": "hammer", "customFields": { "Web SKU": "GIFT-WRAP" } })))];
+        let items = [entry(
+            "Hammer 16oz",
+            Some(serde_json::json!({ "manufacturerPartNumber": "hammer", "customFields": { "Web SKU": "GIFT-WRAP" } })),
+        )];
         let found = match_item(&items, ProductMatching::ManufacturerPartNumber, None, "HAMMER").unwrap();
         assert_eq!(found.full_name, "Hammer 16oz");
         let by_field = match_item(&items, ProductMatching::CustomField, Some("Web SKU"), "gift-wrap").unwrap();

@@ -3,5 +3,5 @@
 pub mod mapping;
 pub mod model;
 
-pub use mapping::{map_order, CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem};
+pub use mapping::{CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem, map_order};
 pub use model::{Address, Order, OrderLine, ShippingLine, TaxLine};

@@ -28,7 +28,12 @@ pub struct Address {
 
 impl Address {
     pub fn full_name(&self) -> String {
-        [self.first_name.trim(), self.last_name.trim()].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ")
+        [self.first_name.trim(), self.last_name.trim()]
+            .iter()
+            .filter(|p| !p.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -195,12 +200,37 @@ pub(crate) mod tests {
             billing: Some(address.clone()),
             shipping: Some(address),
             lines: vec![
-                OrderLine { sku: "Hammer".into(), title: "Claw hammer".into(), quantity: Decimal::new(2, 0), unit_price: Money::from_cents(1999), discount: Money::ZERO, taxable: true, tax_lines: vec![] },
-                OrderLine { sku: "GIFT-WRAP".into(), title: "Gift wrap".into(), quantity: Decimal::new(1, 0), unit_price: Money::from_cents(500), discount: Money::from_cents(100), taxable: false, tax_lines: vec![] },
+                OrderLine {
+                    sku: "Hammer".into(),
+                    title: "Claw hammer".into(),
+                    quantity: Decimal::new(2, 0),
+                    unit_price: Money::from_cents(1999),
+                    discount: Money::ZERO,
+                    taxable: true,
+                    tax_lines: vec![],
+                },
+                OrderLine {
+                    sku: "GIFT-WRAP".into(),
+                    title: "Gift wrap".into(),
+                    quantity: Decimal::new(1, 0),
+                    unit_price: Money::from_cents(500),
+                    discount: Money::from_cents(100),
+                    taxable: false,
+                    tax_lines: vec![],
+                },
             ],
             discounts: vec![Discount { code: "WELCOME".into(), amount: Money::from_cents(400) }],
-            shipping_lines: vec![ShippingLine { title: "UPS Ground".into(), price: Money::from_cents(595), tax_lines: vec![] }],
-            tax_lines: vec![TaxLine { title: "NY State Tax".into(), rate: Decimal::new(4, 2), amount: Money::from_cents(160), jurisdiction: Some("NY".into()) }],
+            shipping_lines: vec![ShippingLine {
+                title: "UPS Ground".into(),
+                price: Money::from_cents(595),
+                tax_lines: vec![],
+            }],
+            tax_lines: vec![TaxLine {
+                title: "NY State Tax".into(),
+                rate: Decimal::new(4, 2),
+                amount: Money::from_cents(160),
+                jurisdiction: Some("NY".into()),
+            }],
             taxes_included: false,
             payment_gateway: Some("Visa".into()),
             financial_status: Some("paid".into()),
@@ -228,7 +258,15 @@ pub(crate) mod tests {
 
     #[test]
     fn fractional_quantities_round_to_the_cent() {
-        let line = OrderLine { sku: String::new(), title: "Rope".into(), quantity: Decimal::new(15, 1), unit_price: Money::from_cents(333), discount: Money::ZERO, taxable: true, tax_lines: vec![] };
+        let line = OrderLine {
+            sku: String::new(),
+            title: "Rope".into(),
+            quantity: Decimal::new(15, 1),
+            unit_price: Money::from_cents(333),
+            discount: Money::ZERO,
+            taxable: true,
+            tax_lines: vec![],
+        };
         assert_eq!(line.net(), Money::from_cents(500));
         let half = OrderLine { quantity: Decimal::new(25, 1), unit_price: Money::from_cents(1), ..line };
         assert_eq!(half.net(), Money::from_cents(3), "2.5 cents round up, not to even");

@@ -2,8 +2,8 @@
 //! with text, no mixed content. DTDs and entities beyond XML's five are never expanded, so
 //! "billion laughs" input cannot blow up; depth and size are bounded.
 
-use quick_xml::events::Event;
 use quick_xml::Reader;
+use quick_xml::events::Event;
 
 /// Deeper than any qbXML answer nests (about 8 levels); deeper input is refused, not followed.
 const MAX_DEPTH: usize = 64;
@@ -173,7 +173,8 @@ mod tests {
 
     #[test]
     fn entity_declarations_are_refused_not_expanded() {
-        let laughs = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><r>&lol2;</r>"#;
+        let laughs =
+            r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><r>&lol2;</r>"#;
         assert!(matches!(parse_document(laughs), Err(XmlError::Malformed(_))));
         assert!(matches!(parse_document("<r>&unknown;</r>"), Err(XmlError::Malformed(_))));
     }

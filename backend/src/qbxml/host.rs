@@ -41,15 +41,18 @@ pub fn parse_company_profile(xml: &str, owner_id: &str) -> Result<CompanyProfile
                 profile.file_id = ret
                     .children_named("DataExtRet")
                     .find(|ext| {
-                        ext.child_text("OwnerID").is_some_and(|o| o.trim_matches(['{', '}']).to_ascii_lowercase() == wanted_owner)
+                        ext.child_text("OwnerID")
+                            .is_some_and(|o| o.trim_matches(['{', '}']).to_ascii_lowercase() == wanted_owner)
                             && ext.child_text("DataExtName") == Some("FileID")
                     })
                     .and_then(|ext| ext.child_text("DataExtValue"))
                     .map(String::from);
             }
             "PreferencesQueryRs" => {
-                profile.uses_class_tracking = flag(ret.path(&["AccountingPreferences", "IsUsingClassTracking"]).map(|n| n.text.as_str()));
-                profile.uses_inventory = flag(ret.path(&["PurchasesAndVendorsPreferences", "IsUsingInventory"]).map(|n| n.text.as_str()));
+                profile.uses_class_tracking =
+                    flag(ret.path(&["AccountingPreferences", "IsUsingClassTracking"]).map(|n| n.text.as_str()));
+                profile.uses_inventory =
+                    flag(ret.path(&["PurchasesAndVendorsPreferences", "IsUsingInventory"]).map(|n| n.text.as_str()));
             }
             _ => {}
         }
@@ -68,7 +71,8 @@ mod tests {
 
     #[test]
     fn a_real_quickbooks_pro_2014_answer_is_read() {
-        let path = format!("{}/../../shared/qb/samples/qbwc-gem_strHCPResponse_QBPro2014.xml", env!("CARGO_MANIFEST_DIR"));
+        let path =
+            format!("{}/../../shared/qb/samples/qbwc-gem_strHCPResponse_QBPro2014.xml", env!("CARGO_MANIFEST_DIR"));
         let captured = std::fs::read_to_string(path).unwrap();
         // The capture was redacted with one broken tag (see the samples' README): a parser
         // that accepts it is too lenient; with the tag mended it must read everything.

@@ -13,7 +13,13 @@ pub const ITEM_NAME_MAX: usize = 31;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NewItem {
     /// A product sold but not tracked: one income account.
-    NonInventory { name: String, description: String, price: Decimal, income_account: String, sales_tax_code: Option<String> },
+    NonInventory {
+        name: String,
+        description: String,
+        price: Decimal,
+        income_account: String,
+        sales_tax_code: Option<String>,
+    },
     /// A tracked product: QuickBooks needs all three accounts.
     Inventory {
         name: String,
@@ -46,10 +52,25 @@ fn price(value: Decimal) -> String {
 pub fn item_add(request_id: &str, item: &NewItem) -> String {
     let (element_name, body) = match item {
         NewItem::NonInventory { name, description, price: p, income_account, sales_tax_code } => {
-            let sales = text_element("Desc", &fit(description, 4095)) + &text_element("Price", &price(*p)) + &full_name_ref("AccountRef", income_account);
-            ("ItemNonInventoryAdd", text_element("Name", &fit(name, ITEM_NAME_MAX)) + &tax_code(sales_tax_code) + &element("SalesOrPurchase", &[], &sales))
+            let sales = text_element("Desc", &fit(description, 4095))
+                + &text_element("Price", &price(*p))
+                + &full_name_ref("AccountRef", income_account);
+            (
+                "ItemNonInventoryAdd",
+                text_element("Name", &fit(name, ITEM_NAME_MAX))
+                    + &tax_code(sales_tax_code)
+                    + &element("SalesOrPurchase", &[], &sales),
+            )
         }
-        NewItem::Inventory { name, description, price: p, income_account, cogs_account, asset_account, sales_tax_code } => (
+        NewItem::Inventory {
+            name,
+            description,
+            price: p,
+            income_account,
+            cogs_account,
+            asset_account,
+            sales_tax_code,
+        } => (
             "ItemInventoryAdd",
             text_element("Name", &fit(name, ITEM_NAME_MAX))
                 + &tax_code(sales_tax_code)
@@ -61,7 +82,12 @@ pub fn item_add(request_id: &str, item: &NewItem) -> String {
         ),
         NewItem::OtherCharge { name, description, income_account, sales_tax_code } => {
             let sales = text_element("Desc", &fit(description, 4095)) + &full_name_ref("AccountRef", income_account);
-            ("ItemOtherChargeAdd", text_element("Name", &fit(name, ITEM_NAME_MAX)) + &tax_code(sales_tax_code) + &element("SalesOrPurchase", &[], &sales))
+            (
+                "ItemOtherChargeAdd",
+                text_element("Name", &fit(name, ITEM_NAME_MAX))
+                    + &tax_code(sales_tax_code)
+                    + &element("SalesOrPurchase", &[], &sales),
+            )
         }
         NewItem::Discount { name, description, account, sales_tax_code } => (
             "ItemDiscountAdd",

@@ -32,10 +32,9 @@ fn query_shape(kind: ListKind) -> (&'static str, &'static [&'static str]) {
         ListKind::SalesTaxGroup => ("ItemSalesTaxGroupQueryRq", &["ListID", "Name", "IsActive"]),
         ListKind::PaymentMethod => ("PaymentMethodQueryRq", &["ListID", "Name", "IsActive"]),
         ListKind::ShipMethod => ("ShipMethodQueryRq", &["ListID", "Name", "IsActive"]),
-        ListKind::Item | ListKind::Customer => (
-            "ItemQueryRq",
-            &["ListID", "FullName", "IsActive", "ManufacturerPartNumber", "BarCodeValue", "DataExtRet"],
-        ),
+        ListKind::Item | ListKind::Customer => {
+            ("ItemQueryRq", &["ListID", "FullName", "IsActive", "ManufacturerPartNumber", "BarCodeValue", "DataExtRet"])
+        }
     }
 }
 
@@ -45,7 +44,9 @@ pub enum Page<'a> {
     /// The whole list in one answer (lists without iterators).
     Whole,
     Start,
-    Continue { iterator_id: &'a str },
+    Continue {
+        iterator_id: &'a str,
+    },
 }
 
 /// The query for one list; the request id is the list's name so answers find their list.
@@ -103,7 +104,12 @@ fn entry_from(kind: ListKind, ret: &XmlNode) -> Option<NewListEntry> {
         _ => None,
     };
     let mut details = serde_json::Map::new();
-    for (field, key) in [("ManufacturerPartNumber", "manufacturerPartNumber"), ("BarCodeValue", "barcode"), ("TaxRate", "taxRate"), ("IsTaxable", "isTaxable")] {
+    for (field, key) in [
+        ("ManufacturerPartNumber", "manufacturerPartNumber"),
+        ("BarCodeValue", "barcode"),
+        ("TaxRate", "taxRate"),
+        ("IsTaxable", "isTaxable"),
+    ] {
         if let Some(value) = ret.child_text(field) {
             details.insert(key.to_owned(), value.into());
         }

@@ -8,6 +8,6 @@ mod request;
 mod response;
 pub mod transactions;
 
-pub use dom::{parse_document, XmlError, XmlNode};
-pub use request::{element, QbxmlVersion, RequestDocument, OnError};
+pub use dom::{XmlError, XmlNode, parse_document};
+pub use request::{OnError, QbxmlVersion, RequestDocument, element};
 pub use response::{QbxmlResponse, ResponseStatus, RsElement};

@@ -1,6 +1,6 @@
 //! Reading QuickBooks' answers: one `…Rs` per request, each with its status.
 
-use super::dom::{parse_document, XmlError, XmlNode};
+use super::dom::{XmlError, XmlNode, parse_document};
 
 /// The status QuickBooks gives every `…Rs`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,9 +51,8 @@ impl QbxmlResponse {
         if root.name != "QBXML" {
             return Err(XmlError::Malformed(format!("expected <QBXML>, found <{}>", root.name)));
         }
-        let set = root
-            .child("QBXMLMsgsRs")
-            .ok_or_else(|| XmlError::Malformed("the answer has no QBXMLMsgsRs".into()))?;
+        let set =
+            root.child("QBXMLMsgsRs").ok_or_else(|| XmlError::Malformed("the answer has no QBXMLMsgsRs".into()))?;
         let responses = set
             .children
             .iter()

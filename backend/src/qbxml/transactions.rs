@@ -139,7 +139,13 @@ fn line(kind: TxnKind, l: &TxnLine) -> String {
 
 /// The `…AddRq` for a transaction. `def_macro` names its new TxnID for later requests of the
 /// same message set (a payment applied to this invoice).
-pub fn transaction_add(kind: TxnKind, request_id: &str, header: &TxnHeader, lines: &[TxnLine], def_macro: Option<&str>) -> String {
+pub fn transaction_add(
+    kind: TxnKind,
+    request_id: &str,
+    header: &TxnHeader,
+    lines: &[TxnLine],
+    def_macro: Option<&str>,
+) -> String {
     use TxnKind::*;
     let h = header;
     let mut body = full_name_ref("CustomerRef", Some(&h.customer), 209);
@@ -245,7 +251,10 @@ pub fn customer_add(request_id: &str, c: &NewCustomer) -> String {
 
 /// Looks a customer up by full name (answers 500/Warn when there is none).
 pub fn customer_query(request_id: &str, full_name: &str) -> String {
-    let body = text_element("FullName", &fit(full_name, 209)) + &text_element("IncludeRetElement", "ListID") + &text_element("IncludeRetElement", "FullName") + &text_element("IncludeRetElement", "EditSequence");
+    let body = text_element("FullName", &fit(full_name, 209))
+        + &text_element("IncludeRetElement", "ListID")
+        + &text_element("IncludeRetElement", "FullName")
+        + &text_element("IncludeRetElement", "EditSequence");
     element("CustomerQueryRq", &[("requestID", request_id)], &body)
 }
 
@@ -265,7 +274,8 @@ pub fn transaction_query_by_ref(kind: TxnKind, request_id: &str, ref_number: &st
 /// number is then in `Other` (and the memo), which the caller matches in the answer.
 pub fn transaction_query_by_date(kind: TxnKind, request_id: &str, date: NaiveDate) -> String {
     let day = date.format("%Y-%m-%d").to_string();
-    let mut body = element("TxnDateRangeFilter", &[], &(text_element("FromTxnDate", &day) + &text_element("ToTxnDate", &day)));
+    let mut body =
+        element("TxnDateRangeFilter", &[], &(text_element("FromTxnDate", &day) + &text_element("ToTxnDate", &day)));
     for field in TXN_FIELDS {
         body.push_str(&text_element("IncludeRetElement", field));
     }

@@ -1,16 +1,16 @@
 //! The cached QuickBooks lists over GraphQL, for the wizard's drop-downs.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Object, SimpleObject, ID};
+use async_graphql::{Context, ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::service::{self, CachedEntry};
 use super::{AccountType, ListKind};
-use crate::connections::graphql::Connection as QbConnection;
 use crate::connections::find_owned;
+use crate::connections::graphql::Connection as QbConnection;
 use crate::db_enum;
 use crate::entities::qb_connection;
-use crate::graphql::{app, caller, parse_id, ApiResult};
+use crate::graphql::{ApiResult, app, caller, parse_id};
 
 /// A connection's cached QuickBooks lists.
 pub struct QuickbooksLists(qb_connection::Model);
@@ -71,7 +71,11 @@ impl QuickbooksLists {
         Ok(rows
             .into_iter()
             .filter_map(|r| {
-                Some(ListReadStatus { kind: db_enum::from_db(&r.kind)?, read_at: r.read_at, entry_count: r.entry_count })
+                Some(ListReadStatus {
+                    kind: db_enum::from_db(&r.kind)?,
+                    read_at: r.read_at,
+                    entry_count: r.entry_count,
+                })
             })
             .collect())
     }

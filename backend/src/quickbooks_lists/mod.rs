@@ -6,5 +6,5 @@ mod names;
 pub mod service;
 
 pub use kinds::{AccountType, ListKind};
-pub use names::{resolve_name, NameLookupError};
+pub use names::{NameLookupError, resolve_name};
 pub use service::{CachedEntry, ListSnapshot, NewListEntry};

@@ -4,17 +4,18 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+    sea_query::OnConflict,
 };
 use uuid::Uuid;
 
-use super::{resolve_name, AccountType, ListKind, NameLookupError};
+use super::{AccountType, ListKind, NameLookupError, resolve_name};
 use crate::accounts::Caller;
 use crate::connections::find_owned;
 use crate::db_enum;
 use crate::entities::{qb_connection, qb_list_entry, qb_list_read};
 use crate::error::{FieldError, ServiceResult};
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, NewLogEntry};
+use crate::transaction_log::{LogBus, LogKind, NewLogEntry, record_log_entry};
 
 pub type CachedEntry = qb_list_entry::Model;
 
@@ -123,7 +124,12 @@ pub async fn stage_page(
 }
 
 /// Makes the staged pages the list, in one transaction, and records when it was read.
-pub async fn promote_staged(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, kind: ListKind) -> ServiceResult<u64> {
+pub async fn promote_staged(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    connection_id: Uuid,
+    kind: ListKind,
+) -> ServiceResult<u64> {
     let kind_text = db_enum::to_db(&kind);
     let txn = db.begin().await?;
     qb_list_entry::Entity::delete_many()
@@ -149,7 +155,12 @@ pub async fn promote_staged(db: &DatabaseConnection, bus: &LogBus, connection_id
     Ok(moved)
 }
 
-async fn record_read(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid, kind_text: &str, count: usize) -> ServiceResult<()> {
+async fn record_read(
+    db: &impl sea_orm::ConnectionTrait,
+    connection_id: Uuid,
+    kind_text: &str,
+    count: usize,
+) -> ServiceResult<()> {
     qb_list_read::Entity::insert(qb_list_read::ActiveModel {
         connection_id: Set(connection_id),
         kind: Set(kind_text.to_owned()),
@@ -168,10 +179,7 @@ async fn record_read(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid, ki
 
 /// When each list was last read, and how many entries it had.
 pub async fn read_status(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<qb_list_read::Model>> {
-    Ok(qb_list_read::Entity::find()
-        .filter(qb_list_read::Column::ConnectionId.eq(connection_id))
-        .all(db)
-        .await?)
+    Ok(qb_list_read::Entity::find().filter(qb_list_read::Column::ConnectionId.eq(connection_id)).all(db).await?)
 }
 
 /// The cached entries of one list, in byte order of their full names. Sorted here rather than

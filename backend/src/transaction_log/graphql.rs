@@ -1,7 +1,7 @@
 //! The transaction log over GraphQL: a paged query and a live subscription.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject, Subscription, ID};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -9,7 +9,7 @@ use tokio::sync::broadcast::error::RecvError;
 use super::service::{self, LogEntry, LogFilter, LogKind, LogLevel};
 use crate::connections::find_owned;
 use crate::error::ServiceError;
-use crate::graphql::{app, caller, parse_id, ApiError, ApiResult};
+use crate::graphql::{ApiError, ApiResult, app, caller, parse_id};
 
 #[derive(SimpleObject, Clone)]
 pub struct TransactionLogEntry {
@@ -56,7 +56,13 @@ pub struct TransactionLogFilter {
 
 impl From<TransactionLogFilter> for LogFilter {
     fn from(f: TransactionLogFilter) -> Self {
-        Self { levels: f.levels.unwrap_or_default(), order_number: f.order_number, from: f.from, to: f.to, text: f.text }
+        Self {
+            levels: f.levels.unwrap_or_default(),
+            order_number: f.order_number,
+            from: f.from,
+            to: f.to,
+            text: f.text,
+        }
     }
 }
 

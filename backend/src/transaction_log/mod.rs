@@ -5,4 +5,4 @@ pub mod graphql;
 pub mod service;
 
 pub use bus::LogBus;
-pub use service::{record_log_entry, LogEntry, LogFilter, LogKind, LogLevel, NewLogEntry};
+pub use service::{LogEntry, LogFilter, LogKind, LogLevel, NewLogEntry, record_log_entry};

@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -101,11 +100,7 @@ impl LogEntry {
 
 /// Stores a log entry and publishes it to live subscribers. Works inside a transaction too,
 /// but then the caller publishes after commit (see [`insert_log_entry`]).
-pub async fn record_log_entry(
-    db: &impl ConnectionTrait,
-    bus: &LogBus,
-    entry: NewLogEntry,
-) -> ServiceResult<LogEntry> {
+pub async fn record_log_entry(db: &impl ConnectionTrait, bus: &LogBus, entry: NewLogEntry) -> ServiceResult<LogEntry> {
     let stored = insert_log_entry(db, entry).await?;
     bus.publish(stored.clone());
     Ok(stored)
@@ -174,12 +169,8 @@ pub async fn list_entries(
                 .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
         );
     }
-    let rows = transaction_log_entry::Entity::find()
-        .filter(condition)
-        .order_by_desc(Column::Id)
-        .limit(limit)
-        .all(db)
-        .await?;
+    let rows =
+        transaction_log_entry::Entity::find().filter(condition).order_by_desc(Column::Id).limit(limit).all(db).await?;
     Ok(rows.into_iter().map(LogEntry::from_model).collect())
 }
 

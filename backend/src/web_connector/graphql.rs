@@ -1,12 +1,12 @@
 //! The Web Connector's progress over GraphQL: live as each round trip completes.
 
-use async_graphql::{Context, Subscription, ID};
+use async_graphql::{Context, ID, Subscription};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
-use super::progress::{current, SyncProgress};
+use super::progress::{SyncProgress, current};
 use crate::connections::find_owned;
-use crate::graphql::{app, caller, parse_id, ApiError};
+use crate::graphql::{ApiError, app, caller, parse_id};
 
 #[derive(Default)]
 pub struct SyncSubscription;
@@ -15,7 +15,11 @@ pub struct SyncSubscription;
 impl SyncSubscription {
     /// The connection's Web Connector progress: where it stands now, then every change as the
     /// Web Connector reports it (percent done, and when the session ends).
-    async fn sync_progress(&self, ctx: &Context<'_>, connection_id: ID) -> Result<impl Stream<Item = SyncProgress> + use<>, ApiError> {
+    async fn sync_progress(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+    ) -> Result<impl Stream<Item = SyncProgress> + use<>, ApiError> {
         let app = app(ctx).clone();
         let id = parse_id(&connection_id, "connection")?;
         let connection = find_owned(&app.db, &caller(ctx)?, id).await?;

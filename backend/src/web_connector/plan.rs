@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
-use crate::qbxml::lists::{entries_from, item_count_query, list_query, Page, ITEM_COUNT_REQUEST_ID, ITEM_PAGE, LISTS_READ};
+use crate::qbxml::lists::{
+    ITEM_COUNT_REQUEST_ID, ITEM_PAGE, LISTS_READ, Page, entries_from, item_count_query, list_query,
+};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, ResponseStatus};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
 
@@ -28,7 +30,11 @@ pub struct Plan {
 
 impl Plan {
     pub fn read_lists() -> Self {
-        Self { steps: VecDeque::from([Step::ReadLists, Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 2 }
+        Self {
+            steps: VecDeque::from([Step::ReadLists, Step::ReadItems { iterator_id: None, read: 0 }]),
+            done: 0,
+            expected: 2,
+        }
     }
 
     pub fn is_finished(&self) -> bool {
@@ -71,12 +77,15 @@ impl Plan {
         match step {
             Step::ReadLists => {
                 if let Some(count) = answer.by_request_id(ITEM_COUNT_REQUEST_ID).and_then(|rs| rs.ret_count) {
-                    self.expected = self.done + count.div_ceil(ITEM_PAGE).max(1) + (self.steps.len() as u32).saturating_sub(1);
+                    self.expected =
+                        self.done + count.div_ceil(ITEM_PAGE).max(1) + (self.steps.len() as u32).saturating_sub(1);
                 }
                 for kind in LISTS_READ.iter().copied().filter(|k| *k != ListKind::Item) {
                     let request_id = crate::db_enum::to_db(&kind);
                     match answer.by_request_id(&request_id) {
-                        Some(rs) if rs.status.is_ok() => effects.push(Effect::ReplaceList(kind, entries_from(kind, rs))),
+                        Some(rs) if rs.status.is_ok() => {
+                            effects.push(Effect::ReplaceList(kind, entries_from(kind, rs)))
+                        }
                         Some(rs) => effects.push(Effect::ListFailed(kind, rs.status.clone())),
                         None => effects.push(Effect::ListFailed(kind, missing_answer())),
                     }
@@ -146,7 +155,8 @@ mod tests {
 
     #[test]
     fn items_are_read_page_by_page_and_progress_only_grows() {
-        let mut plan = Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1 };
+        let mut plan =
+            Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1 };
         assert!(plan.next_request(QbxmlVersion::BASELINE).unwrap().contains("iterator=\"Start\""));
         let effects = plan.apply(&item_answer(&["A", "B"], 1_000));
         assert!(matches!(&effects[0], Effect::ItemPage { first_page: true, entries } if entries.len() == 2));

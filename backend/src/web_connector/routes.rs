@@ -1,12 +1,12 @@
 //! `POST /qbwc` (the Web Connector's SOAP calls), `GET /qbwc?wsdl`, `GET /qbwc/support`, and
 //! the merchant's authenticated `.qwc` download.
 
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use tower_http::limit::RequestBodyLimitLayer;
 
 use super::service::{self, AuthOutcome};
@@ -14,8 +14,8 @@ use super::soap::{self, WcCall, WcReply};
 use super::{qwc, wsdl};
 use crate::app::{AppState, HttpState};
 use crate::connections::find_owned;
-use crate::graphql::routes::resolve_auth;
 use crate::graphql::RequestAuth;
+use crate::graphql::routes::resolve_auth;
 
 /// QuickBooks answers for long lists run to megabytes, and escaping inflates them further.
 const MAX_SOAP_BODY: usize = 64 * 1024 * 1024;
@@ -53,22 +53,36 @@ async fn call(State(app): State<AppState>, body: Bytes) -> Response {
         Ok(reply) => xml(StatusCode::OK, soap::render(&reply)),
         Err(err) => {
             tracing::error!(error = ?err, "a Web Connector call failed");
-            xml(StatusCode::INTERNAL_SERVER_ERROR, soap::fault(false, "Ledgerbridge could not handle this call; it has been logged. The next run tries again."))
+            xml(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                soap::fault(
+                    false,
+                    "Ledgerbridge could not handle this call; it has been logged. The next run tries again.",
+                ),
+            )
         }
     }
 }
 
 async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::ServiceError> {
     let db = &app.db;
-    let bus = &app.log_bus;
-    let lease = chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5));
+    let ctx = service::WcContext {
+        db,
+        log: &app.log_bus,
+        progress: &app.progress_bus,
+        lease: chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5)),
+    };
     Ok(match call {
-        WcCall::ServerVersion => WcReply::Text { method: "serverVersion", value: format!("Ledgerbridge {}", env!("CARGO_PKG_VERSION")) },
+        WcCall::ServerVersion => {
+            WcReply::Text { method: "serverVersion", value: format!("Ledgerbridge {}", env!("CARGO_PKG_VERSION")) }
+        }
         WcCall::ClientVersion { .. } => WcReply::Text { method: "clientVersion", value: String::new() },
         WcCall::Authenticate { user_name, password } => {
-            let values = match service::authenticate(db, bus, &app.progress_bus, lease, &user_name, &password).await? {
+            let values = match service::authenticate(&ctx, &user_name, &password).await? {
                 AuthOutcome::Work { ticket } => vec![ticket, String::new()],
-                AuthOutcome::NoWork { postpone_seconds } => vec![String::new(), "none".into(), postpone_seconds.to_string()],
+                AuthOutcome::NoWork { postpone_seconds } => {
+                    vec![String::new(), "none".into(), postpone_seconds.to_string()]
+                }
                 AuthOutcome::Busy => vec![String::new(), "busy".into()],
                 AuthOutcome::InvalidUser => vec![String::new(), "nvu".into()],
             };
@@ -76,18 +90,21 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         }
         WcCall::SendRequestXml { ticket, hcp_response, country, major, minor, .. } => WcReply::Text {
             method: "sendRequestXML",
-            value: service::send_request_xml(db, bus, lease, &ticket, &hcp_response, &country, major, minor).await?,
+            value: service::send_request_xml(&ctx, &ticket, &hcp_response, &country, (major, minor)).await?,
         },
         WcCall::ReceiveResponseXml { ticket, response, hresult, message } => WcReply::Number {
             method: "receiveResponseXML",
-            value: service::receive_response_xml(db, bus, &app.progress_bus, lease, &ticket, &response, &hresult, &message).await?,
+            value: service::receive_response_xml(&ctx, &ticket, &response, &hresult, &message).await?,
         },
-        WcCall::ConnectionError { ticket, hresult, message } => {
-            WcReply::Text { method: "connectionError", value: service::connection_error(db, bus, lease, &ticket, &hresult, &message).await? }
+        WcCall::ConnectionError { ticket, hresult, message } => WcReply::Text {
+            method: "connectionError",
+            value: service::connection_error(&ctx, &ticket, &hresult, &message).await?,
+        },
+        WcCall::GetLastError { ticket } => {
+            WcReply::Text { method: "getLastError", value: service::get_last_error(db, &ticket).await? }
         }
-        WcCall::GetLastError { ticket } => WcReply::Text { method: "getLastError", value: service::get_last_error(db, &ticket).await? },
         WcCall::CloseConnection { ticket } => {
-            WcReply::Text { method: "closeConnection", value: service::close_connection(db, bus, &app.progress_bus, &ticket).await? }
+            WcReply::Text { method: "closeConnection", value: service::close_connection(&ctx, &ticket).await? }
         }
     })
 }
@@ -117,17 +134,22 @@ async fn download_qwc(State(app): State<AppState>, Path(id): Path<String>, heade
     let caller = match resolve_auth(&app, header_value).await {
         RequestAuth::Authenticated(caller) => caller,
         RequestAuth::Rejected(reason) => return (StatusCode::UNAUTHORIZED, reason).into_response(),
-        RequestAuth::Anonymous => return (StatusCode::UNAUTHORIZED, "log in first: send Authorization: Bearer <token>").into_response(),
+        RequestAuth::Anonymous => {
+            return (StatusCode::UNAUTHORIZED, "log in first: send Authorization: Bearer <token>").into_response();
+        }
     };
     let Ok(id) = uuid::Uuid::parse_str(&id) else {
         return (StatusCode::NOT_FOUND, "connection not found").into_response();
     };
     let connection = match find_owned(&app.db, &caller, id).await {
         Ok(connection) => connection,
-        Err(crate::error::ServiceError::NotFound(_)) => return (StatusCode::NOT_FOUND, "connection not found").into_response(),
+        Err(crate::error::ServiceError::NotFound(_)) => {
+            return (StatusCode::NOT_FOUND, "connection not found").into_response();
+        }
         Err(err) => {
             tracing::error!(error = ?err, "could not load a connection for its .qwc file");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged").into_response();
+            return (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side; it has been logged")
+                .into_response();
         }
     };
     match qwc::qwc_file(&connection, &app.config.public_url) {

@@ -4,29 +4,37 @@
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set,
-    sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::Expr,
 };
 use serde_json::json;
 use uuid::Uuid;
 
 use super::explain;
 use super::plan::{Effect, Plan};
-use super::progress::{of_session, ProgressBus};
+use super::progress::{ProgressBus, of_session};
 use crate::accounts::password::verify_password_blocking;
 use crate::entities::{qb_connection, wc_session};
 use crate::error::{ServiceError, ServiceResult};
 use crate::qbxml::host::{parse_company_profile, same_guid};
 use crate::qbxml::lists::LISTS_READ;
 use crate::qbxml::{QbxmlResponse, QbxmlVersion};
-use crate::quickbooks_lists::service::{promote_staged, read_status, replace_list, stage_page};
 use crate::quickbooks_lists::ListKind;
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
+use crate::quickbooks_lists::service::{promote_staged, read_status, replace_list, stage_page};
+use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 
 /// How long a session may sit between two calls before it is over.
 const SESSION_IDLE: Duration = Duration::minutes(30);
 const MAX_FAILED_LOGINS: i32 = 5;
 const LOCKOUT: Duration = Duration::minutes(15);
+
+/// What every Web Connector call works with.
+pub struct WcContext<'a> {
+    pub db: &'a DatabaseConnection,
+    pub log: &'a LogBus,
+    pub progress: &'a ProgressBus,
+    /// How long a session keeps its company file after its last call.
+    pub lease: Duration,
+}
 
 /// What `authenticate` answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,7 +55,15 @@ fn new_ticket() -> String {
     Uuid::from_bytes(bytes).to_string()
 }
 
-async fn log(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, level: LogLevel, kind: LogKind, message: String, details: Option<serde_json::Value>) -> ServiceResult<()> {
+async fn log(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    connection_id: Uuid,
+    level: LogLevel,
+    kind: LogKind,
+    message: String,
+    details: Option<serde_json::Value>,
+) -> ServiceResult<()> {
     let mut entry = NewLogEntry::info(connection_id, kind, message);
     entry.level = level;
     entry.details = details;
@@ -64,11 +80,10 @@ async fn has_work(db: &DatabaseConnection, connection: &qb_connection::Model) ->
     Ok(LISTS_READ.iter().any(|kind| !read.contains(&crate::db_enum::to_db(kind))))
 }
 
-pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, progress: &ProgressBus, lease: Duration, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
-    let Some(connection) = qb_connection::Entity::find()
-        .filter(qb_connection::Column::WcUsername.eq(user_name.trim()))
-        .one(db)
-        .await?
+pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
+    let (db, bus, progress, lease) = (ctx.db, ctx.log, ctx.progress, ctx.lease);
+    let Some(connection) =
+        qb_connection::Entity::find().filter(qb_connection::Column::WcUsername.eq(user_name.trim())).one(db).await?
     else {
         return Ok(AuthOutcome::InvalidUser);
     };
@@ -136,12 +151,25 @@ pub async fn authenticate(db: &DatabaseConnection, bus: &LogBus, progress: &Prog
     .insert(db)
     .await?;
     progress.publish(of_session(&session, "Reading QuickBooks"));
-    log(db, bus, connection.id, LogLevel::Info, LogKind::WebConnectorSessionStarted, "The Web Connector connected: reading the QuickBooks lists".to_owned(), None).await?;
+    log(
+        db,
+        bus,
+        connection.id,
+        LogLevel::Info,
+        LogKind::WebConnectorSessionStarted,
+        "The Web Connector connected: reading the QuickBooks lists".to_owned(),
+        None,
+    )
+    .await?;
     Ok(AuthOutcome::Work { ticket })
 }
 
 /// An open session by ticket, extended for another round; `None` when unknown, closed or expired.
-async fn open_session(db: &DatabaseConnection, lease: Duration, ticket: &str) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
+async fn open_session(
+    db: &DatabaseConnection,
+    lease: Duration,
+    ticket: &str,
+) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
     let now = Utc::now();
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
         return Ok(None);
@@ -173,15 +201,14 @@ const SESSION_GONE: &str = "This Web Connector session has ended or expired. Run
 
 /// Where the Web Connector asks what to send. "" means "nothing; ask getLastError".
 pub async fn send_request_xml(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    lease: Duration,
+    ctx: &WcContext<'_>,
     ticket: &str,
     hcp_response: &str,
     country: &str,
-    major: Option<u16>,
-    minor: Option<u16>,
+    version: (Option<u16>, Option<u16>),
 ) -> ServiceResult<String> {
+    let (db, bus, lease) = (ctx.db, ctx.log, ctx.lease);
+    let (major, minor) = version;
     let Some((session, connection)) = open_session(db, lease, ticket).await? else {
         return Ok(String::new());
     };
@@ -189,13 +216,22 @@ pub async fn send_request_xml(
     if !hcp_response.trim().is_empty() {
         let profile = match parse_company_profile(hcp_response, &connection.owner_id.to_string()) {
             Ok(profile) => profile,
-            Err(err) => return fail(db, bus, session, &connection, format!("QuickBooks' company information could not be read: {err}")).await,
-        };
-        if let Some(file_id) = &profile.file_id {
-            if !same_guid(file_id, &connection.file_id.to_string()) {
-                return fail(db, bus, session, &connection,
-                    "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right company file, or download this connection's .qwc file again.".to_owned()).await;
+            Err(err) => {
+                return fail(
+                    db,
+                    bus,
+                    session,
+                    &connection,
+                    format!("QuickBooks' company information could not be read: {err}"),
+                )
+                .await;
             }
+        };
+        if let Some(file_id) = &profile.file_id
+            && !same_guid(file_id, &connection.file_id.to_string())
+        {
+            return fail(db, bus, session, &connection,
+                    "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right company file, or download this connection's .qwc file again.".to_owned()).await;
         }
         // QuickBooks lists what it supports; the request processor's own maximum caps it.
         let cap = major.map(|m| QbxmlVersion { major: m, minor: minor.unwrap_or(0) });
@@ -208,7 +244,8 @@ pub async fn send_request_xml(
         version = Some(negotiated);
         let mut active: qb_connection::ActiveModel = connection.clone().into();
         active.company_name = Set(profile.company_name.clone().or(connection.company_name.clone()));
-        let country = if country.trim().is_empty() { profile.country.clone() } else { Some(country.trim().to_uppercase()) };
+        let country =
+            if country.trim().is_empty() { profile.country.clone() } else { Some(country.trim().to_uppercase()) };
         active.country = Set(country.or(connection.country.clone()));
         active.edition = Set(profile.product_name.clone().or(connection.edition.clone()));
         let versions: Vec<String> = profile.supported_versions.iter().map(ToString::to_string).collect();
@@ -235,7 +272,13 @@ pub async fn send_request_xml(
 }
 
 /// Records a fatal error for getLastError and answers "" so the Web Connector asks for it.
-async fn fail(db: &DatabaseConnection, bus: &LogBus, session: wc_session::Model, connection: &qb_connection::Model, message: String) -> ServiceResult<String> {
+async fn fail(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    session: wc_session::Model,
+    connection: &qb_connection::Model,
+    message: String,
+) -> ServiceResult<String> {
     log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, message.clone(), None).await?;
     let mut active: wc_session::ActiveModel = session.into();
     active.last_error = Set(Some(message));
@@ -245,15 +288,30 @@ async fn fail(db: &DatabaseConnection, bus: &LogBus, session: wc_session::Model,
 
 /// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
 /// negative number on a fatal error (the Web Connector then asks getLastError).
-pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, progress_bus: &ProgressBus, lease: Duration, ticket: &str, response: &str, hresult: &str, message: &str) -> ServiceResult<i32> {
+pub async fn receive_response_xml(
+    ctx: &WcContext<'_>,
+    ticket: &str,
+    response: &str,
+    hresult: &str,
+    message: &str,
+) -> ServiceResult<i32> {
+    let (db, bus, progress_bus, lease) = (ctx.db, ctx.log, ctx.progress, ctx.lease);
     let Some((session, connection)) = open_session(db, lease, ticket).await? else {
         return Ok(-1);
     };
     if !hresult.is_empty() {
         let explanation = explain::hresult(hresult);
         let text = format!("QuickBooks error {hresult}: {} {}", explanation.summary, explanation.what_to_do);
-        log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),
-            Some(json!({ "hresult": hresult, "message": message, "transient": explanation.transient }))).await?;
+        log(
+            db,
+            bus,
+            connection.id,
+            LogLevel::Error,
+            LogKind::QuickbooksError,
+            text.clone(),
+            Some(json!({ "hresult": hresult, "message": message, "transient": explanation.transient })),
+        )
+        .await?;
         let mut active: wc_session::ActiveModel = session.into();
         active.last_error = Set(Some(text.clone()));
         active.in_flight = Set(None);
@@ -297,7 +355,9 @@ pub async fn receive_response_xml(db: &DatabaseConnection, bus: &LogBus, progres
 async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, effect: Effect) -> ServiceResult<()> {
     match effect {
         Effect::ReplaceList(kind, entries) => replace_list(db, bus, connection_id, kind, entries).await,
-        Effect::ItemPage { first_page, entries } => stage_page(db, connection_id, ListKind::Item, first_page, entries).await,
+        Effect::ItemPage { first_page, entries } => {
+            stage_page(db, connection_id, ListKind::Item, first_page, entries).await
+        }
         Effect::ItemsComplete { .. } => promote_staged(db, bus, connection_id, ListKind::Item).await.map(|_| ()),
         Effect::ListFailed(kind, status) => {
             let explanation = explain::status_code(status.code);
@@ -315,7 +375,11 @@ async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid
 }
 
 /// The lists are read: a refresh asked for before this session began is done.
-async fn finish_lists(db: &DatabaseConnection, connection: &qb_connection::Model, session_started: DateTime<Utc>) -> ServiceResult<()> {
+async fn finish_lists(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+    session_started: DateTime<Utc>,
+) -> ServiceResult<()> {
     qb_connection::Entity::update_many()
         .col_expr(qb_connection::Column::ListsRefreshRequestedAt, Expr::value(Option::<DateTime<Utc>>::None))
         .filter(qb_connection::Column::Id.eq(connection.id))
@@ -327,12 +391,29 @@ async fn finish_lists(db: &DatabaseConnection, connection: &qb_connection::Model
 
 /// The Web Connector could not open QuickBooks. Always "done": retrying another company file
 /// path is not something Ledgerbridge guesses at.
-pub async fn connection_error(db: &DatabaseConnection, bus: &LogBus, lease: Duration, ticket: &str, hresult: &str, message: &str) -> ServiceResult<String> {
+pub async fn connection_error(
+    ctx: &WcContext<'_>,
+    ticket: &str,
+    hresult: &str,
+    message: &str,
+) -> ServiceResult<String> {
+    let (db, bus, lease) = (ctx.db, ctx.log, ctx.lease);
     if let Some((session, connection)) = open_session(db, lease, ticket).await? {
         let explanation = explain::hresult(hresult);
-        let text = format!("The Web Connector could not open QuickBooks ({hresult}): {} {}", explanation.summary, explanation.what_to_do);
-        log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(),
-            Some(json!({ "hresult": hresult, "message": message }))).await?;
+        let text = format!(
+            "The Web Connector could not open QuickBooks ({hresult}): {} {}",
+            explanation.summary, explanation.what_to_do
+        );
+        log(
+            db,
+            bus,
+            connection.id,
+            LogLevel::Error,
+            LogKind::QuickbooksError,
+            text.clone(),
+            Some(json!({ "hresult": hresult, "message": message })),
+        )
+        .await?;
         let mut active: wc_session::ActiveModel = session.into();
         active.last_error = Set(Some(text));
         active.update(db).await?;
@@ -345,12 +426,15 @@ pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceRes
     Ok(match session {
         None => SESSION_GONE.to_owned(),
         Some(s) if s.closed_at.is_some() || s.expires_at < Utc::now() => SESSION_GONE.to_owned(),
-        Some(s) => s.last_error.unwrap_or_else(|| "No error: Ledgerbridge has nothing more to send right now.".to_owned()),
+        Some(s) => {
+            s.last_error.unwrap_or_else(|| "No error: Ledgerbridge has nothing more to send right now.".to_owned())
+        }
     })
 }
 
 /// Ends the session and frees the connection for the next one.
-pub async fn close_connection(db: &DatabaseConnection, bus: &LogBus, progress: &ProgressBus, ticket: &str) -> ServiceResult<String> {
+pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResult<String> {
+    let (db, bus, progress) = (ctx.db, ctx.log, ctx.progress);
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
         return Ok("OK".to_owned());
     };

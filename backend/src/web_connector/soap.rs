@@ -4,7 +4,7 @@
 
 use quick_xml::escape::escape;
 
-use crate::qbxml::{parse_document, XmlNode};
+use crate::qbxml::{XmlNode, parse_document};
 
 pub const INTUIT_NS: &str = "http://developer.intuit.com/";
 
@@ -12,13 +12,38 @@ pub const INTUIT_NS: &str = "http://developer.intuit.com/";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WcCall {
     ServerVersion,
-    ClientVersion { version: String },
-    Authenticate { user_name: String, password: String },
-    SendRequestXml { ticket: String, hcp_response: String, company_file: String, country: String, major: Option<u16>, minor: Option<u16> },
-    ReceiveResponseXml { ticket: String, response: String, hresult: String, message: String },
-    ConnectionError { ticket: String, hresult: String, message: String },
-    GetLastError { ticket: String },
-    CloseConnection { ticket: String },
+    ClientVersion {
+        version: String,
+    },
+    Authenticate {
+        user_name: String,
+        password: String,
+    },
+    SendRequestXml {
+        ticket: String,
+        hcp_response: String,
+        company_file: String,
+        country: String,
+        major: Option<u16>,
+        minor: Option<u16>,
+    },
+    ReceiveResponseXml {
+        ticket: String,
+        response: String,
+        hresult: String,
+        message: String,
+    },
+    ConnectionError {
+        ticket: String,
+        hresult: String,
+        message: String,
+    },
+    GetLastError {
+        ticket: String,
+    },
+    CloseConnection {
+        ticket: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -32,11 +57,7 @@ pub enum SoapError {
 }
 
 fn param(call: &XmlNode, name: &str) -> String {
-    call.children
-        .iter()
-        .find(|c| c.name.eq_ignore_ascii_case(name))
-        .map(|c| c.text.clone())
-        .unwrap_or_default()
+    call.children.iter().find(|c| c.name.eq_ignore_ascii_case(name)).map(|c| c.text.clone()).unwrap_or_default()
 }
 
 /// Reads a SOAP request body.
@@ -51,7 +72,9 @@ pub fn parse_call(body: &str) -> Result<WcCall, SoapError> {
     Ok(match call.name.as_str() {
         "serverVersion" => WcCall::ServerVersion,
         "clientVersion" => WcCall::ClientVersion { version: param(call, "strVersion") },
-        "authenticate" => WcCall::Authenticate { user_name: param(call, "strUserName"), password: param(call, "strPassword") },
+        "authenticate" => {
+            WcCall::Authenticate { user_name: param(call, "strUserName"), password: param(call, "strPassword") }
+        }
         "sendRequestXML" => WcCall::SendRequestXml {
             ticket: ticket(),
             hcp_response: param(call, "strHCPResponse"),
@@ -112,7 +135,10 @@ pub fn render(reply: &WcReply) -> String {
 /// A SOAP 1.1 fault: `soap:Client` for a bad request, `soap:Server` for our own failure.
 pub fn fault(client_error: bool, message: &str) -> String {
     let code = if client_error { "soap:Client" } else { "soap:Server" };
-    envelope(&format!("<soap:Fault><faultcode>{code}</faultcode><faultstring>{}</faultstring></soap:Fault>", escape(message)))
+    envelope(&format!(
+        "<soap:Fault><faultcode>{code}</faultcode><faultstring>{}</faultstring></soap:Fault>",
+        escape(message)
+    ))
 }
 
 #[cfg(test)]
@@ -120,14 +146,19 @@ mod tests {
     use super::*;
 
     fn sample(name: &str) -> String {
-        std::fs::read_to_string(format!("{}/../../shared/qb/samples/constructed/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        std::fs::read_to_string(format!("{}/../../shared/qb/samples/constructed/{name}", env!("CARGO_MANIFEST_DIR")))
+            .unwrap()
     }
 
     #[test]
     fn every_constructed_sample_request_is_understood() {
         assert_eq!(parse_call(&sample("01_serverVersion.req.xml")).unwrap(), WcCall::ServerVersion);
-        assert!(matches!(parse_call(&sample("02_clientVersion.req.xml")).unwrap(), WcCall::ClientVersion { version } if !version.is_empty()));
-        assert!(matches!(parse_call(&sample("03_authenticate.req.xml")).unwrap(), WcCall::Authenticate { user_name, .. } if !user_name.is_empty()));
+        assert!(
+            matches!(parse_call(&sample("02_clientVersion.req.xml")).unwrap(), WcCall::ClientVersion { version } if !version.is_empty())
+        );
+        assert!(
+            matches!(parse_call(&sample("03_authenticate.req.xml")).unwrap(), WcCall::Authenticate { user_name, .. } if !user_name.is_empty())
+        );
         match parse_call(&sample("04_sendRequestXML.req_first.xml")).unwrap() {
             WcCall::SendRequestXml { hcp_response, country, major, .. } => {
                 assert!(hcp_response.starts_with("<?xml"), "the HCP answer is unescaped: {hcp_response}");
@@ -143,7 +174,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(parse_call(&sample("05_receiveResponseXML.req_ok.xml")).unwrap(), WcCall::ReceiveResponseXml { hresult, .. } if hresult.is_empty()));
+        assert!(
+            matches!(parse_call(&sample("05_receiveResponseXML.req_ok.xml")).unwrap(), WcCall::ReceiveResponseXml { hresult, .. } if hresult.is_empty())
+        );
         assert!(matches!(parse_call(&sample("06_getLastError.req.xml")).unwrap(), WcCall::GetLastError { .. }));
         assert!(matches!(parse_call(&sample("07_connectionError.req.xml")).unwrap(), WcCall::ConnectionError { .. }));
         assert!(matches!(parse_call(&sample("08_closeConnection.req.xml")).unwrap(), WcCall::CloseConnection { .. }));
@@ -152,7 +185,10 @@ mod tests {
     #[test]
     fn any_envelope_prefix_and_parameter_case_is_accepted() {
         let body = r#"<SOAP-ENV:Envelope xmlns:SOAP-ENV="http://schemas.xmlsoap.org/soap/envelope/"><SOAP-ENV:Header/><SOAP-ENV:Body><ns1:authenticate xmlns:ns1="http://developer.intuit.com/"><ns1:strusername>lb-1</ns1:strusername><ns1:strPassword>p&amp;w</ns1:strPassword></ns1:authenticate></SOAP-ENV:Body></SOAP-ENV:Envelope>"#;
-        assert_eq!(parse_call(body).unwrap(), WcCall::Authenticate { user_name: "lb-1".into(), password: "p&w".into() });
+        assert_eq!(
+            parse_call(body).unwrap(),
+            WcCall::Authenticate { user_name: "lb-1".into(), password: "p&w".into() }
+        );
     }
 
     #[test]
@@ -168,10 +204,16 @@ mod tests {
     fn answers_are_namespace_qualified_and_escaped() {
         let auth = render(&WcReply::Strings { method: "authenticate", values: vec!["t-1".into(), String::new()] });
         assert!(auth.contains("<authenticateResponse xmlns=\"http://developer.intuit.com/\"><authenticateResult><string>t-1</string><string></string></authenticateResult>"));
-        let request = render(&WcReply::Text { method: "sendRequestXML", value: "<?xml version=\"1.0\"?><QBXML/>".into() });
-        assert!(request.contains("<sendRequestXMLResult>&lt;?xml version=&quot;1.0&quot;?&gt;&lt;QBXML/&gt;</sendRequestXMLResult>"));
+        let request =
+            render(&WcReply::Text { method: "sendRequestXML", value: "<?xml version=\"1.0\"?><QBXML/>".into() });
+        assert!(request.contains(
+            "<sendRequestXMLResult>&lt;?xml version=&quot;1.0&quot;?&gt;&lt;QBXML/&gt;</sendRequestXMLResult>"
+        ));
         let back = parse_document(&request).unwrap();
-        assert_eq!(back.path(&["Body", "sendRequestXMLResponse", "sendRequestXMLResult"]).unwrap().text, "<?xml version=\"1.0\"?><QBXML/>");
+        assert_eq!(
+            back.path(&["Body", "sendRequestXMLResponse", "sendRequestXMLResult"]).unwrap().text,
+            "<?xml version=\"1.0\"?><QBXML/>"
+        );
         assert!(fault(true, "bad <input>").contains("<faultstring>bad &lt;input&gt;</faultstring>"));
     }
 }

@@ -3,7 +3,10 @@
 
 use quick_xml::escape::escape;
 
-const OPERATIONS: [(&str, &[(&str, &str)], &str); 8] = [
+/// An operation: its name, its parameters (name, XSD type) and its result's type.
+type Operation = (&'static str, &'static [(&'static str, &'static str)], &'static str);
+
+const OPERATIONS: [Operation; 8] = [
     ("serverVersion", &[], "s:string"),
     ("clientVersion", &[("strVersion", "s:string")], "s:string"),
     ("authenticate", &[("strUserName", "s:string"), ("strPassword", "s:string")], "tns:ArrayOfString"),
@@ -19,7 +22,11 @@ const OPERATIONS: [(&str, &[(&str, &str)], &str); 8] = [
         ],
         "s:string",
     ),
-    ("receiveResponseXML", &[("ticket", "s:string"), ("response", "s:string"), ("hresult", "s:string"), ("message", "s:string")], "s:int"),
+    (
+        "receiveResponseXML",
+        &[("ticket", "s:string"), ("response", "s:string"), ("hresult", "s:string"), ("message", "s:string")],
+        "s:int",
+    ),
     ("connectionError", &[("ticket", "s:string"), ("hresult", "s:string"), ("message", "s:string")], "s:string"),
     ("getLastError", &[("ticket", "s:string")], "s:string"),
     ("closeConnection", &[("ticket", "s:string")], "s:string"),

@@ -2,7 +2,7 @@
 //! matching option, always a valid QuickBooks name of at most 41 characters.
 
 use super::steps::CustomerMatching;
-use crate::domain::{QbName, QB_NAME_MAX};
+use crate::domain::{QB_NAME_MAX, QbName};
 
 /// The parts of an order a customer name can be built from.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +25,11 @@ pub struct CustomerNameParts<'a> {
 /// Names longer than 41 characters are shortened predictably: a trailing email or currency
 /// is kept whole and the name before it is cut; any other name is cut at 41 characters.
 /// Colons become dashes, since QuickBooks reads them as parent:child.
-pub fn customer_name(matching: CustomerMatching, parts: &CustomerNameParts<'_>, single_customer: &str) -> Option<QbName> {
+pub fn customer_name(
+    matching: CustomerMatching,
+    parts: &CustomerNameParts<'_>,
+    single_customer: &str,
+) -> Option<QbName> {
     use CustomerMatching::*;
     let billing_first_last = || join(&[parts.first_name, parts.last_name], " ");
     let billing_last_first = || join(&[parts.last_name, parts.first_name], ", ");

@@ -1,7 +1,7 @@
 //! The wizard over GraphQL: one mutation per step, the wizard's progress with each step's
 //! FAQ, the sales tax mapping table, and `completeSetup`.
 
-use async_graphql::{Context, InputObject, Object, OutputType, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Object, OutputType, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::customer_names::describe as describe_customers;
@@ -10,7 +10,7 @@ use super::sales_tax::MappingRow;
 use super::service::{self, WizardState};
 use super::steps::*;
 use crate::entities::sales_tax_mapping;
-use crate::graphql::{app, caller, parse_id, ApiResult};
+use crate::graphql::{ApiResult, app, caller, parse_id};
 use crate::quickbooks_lists::service::LISTS_NOT_READ;
 
 #[derive(SimpleObject)]
@@ -62,10 +62,9 @@ fn summary(state: &WizardState, step: WizardStepKind) -> Option<String> {
             let inventory = if d.sync_inventory { "; quantities on hand go back to the stores" } else { "" };
             format!("{direction}{inventory}.")
         }),
-        WizardStepKind::Orders => s
-            .orders
-            .as_ref()
-            .map(|o| format!("Orders become {}. {}", o.transaction_type.label(), o.numbering_rule())),
+        WizardStepKind::Orders => {
+            s.orders.as_ref().map(|o| format!("Orders become {}. {}", o.transaction_type.label(), o.numbering_rule()))
+        }
         WizardStepKind::Customers => s.customers.as_ref().map(|c| describe_customers(c.matching, c.single_customer())),
         WizardStepKind::SalesTax => s.sales_tax.as_ref().map(|t| match t.mode {
             SalesTaxMode::LineItem => format!("Tax is one line with \"{}\".", t.tax_item.as_deref().unwrap_or("?")),
@@ -199,49 +198,84 @@ pub struct WizardMutation;
 #[Object]
 impl WizardMutation {
     /// Step 1.
-    async fn save_sync_direction(&self, ctx: &Context<'_>, connection_id: ID, input: SyncDirectionSettings) -> ApiResult<StepPayload<SyncDirectionSettings>> {
+    async fn save_sync_direction(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: SyncDirectionSettings,
+    ) -> ApiResult<StepPayload<SyncDirectionSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_sync_direction(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 2.
-    async fn save_order_settings(&self, ctx: &Context<'_>, connection_id: ID, input: OrderSettings) -> ApiResult<StepPayload<OrderSettings>> {
+    async fn save_order_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: OrderSettings,
+    ) -> ApiResult<StepPayload<OrderSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_orders(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 3.
-    async fn save_customer_settings(&self, ctx: &Context<'_>, connection_id: ID, input: CustomerSettings) -> ApiResult<StepPayload<CustomerSettings>> {
+    async fn save_customer_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: CustomerSettings,
+    ) -> ApiResult<StepPayload<CustomerSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_customers(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 4.
-    async fn save_account_settings(&self, ctx: &Context<'_>, connection_id: ID, input: AccountSettings) -> ApiResult<StepPayload<AccountSettings>> {
+    async fn save_account_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: AccountSettings,
+    ) -> ApiResult<StepPayload<AccountSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_accounts(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 5 (the mapping table has its own mutations).
-    async fn save_sales_tax_settings(&self, ctx: &Context<'_>, connection_id: ID, input: SalesTaxSettings) -> ApiResult<StepPayload<SalesTaxSettings>> {
+    async fn save_sales_tax_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: SalesTaxSettings,
+    ) -> ApiResult<StepPayload<SalesTaxSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_sales_tax(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 6.
-    async fn save_product_settings(&self, ctx: &Context<'_>, connection_id: ID, input: ProductSettings) -> ApiResult<StepPayload<ProductSettings>> {
+    async fn save_product_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: ProductSettings,
+    ) -> ApiResult<StepPayload<ProductSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_products(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 7.
-    async fn save_notification_settings(&self, ctx: &Context<'_>, connection_id: ID, input: NotificationSettings) -> ApiResult<StepPayload<NotificationSettings>> {
+    async fn save_notification_settings(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: NotificationSettings,
+    ) -> ApiResult<StepPayload<NotificationSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
         Ok(service::save_notifications(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
@@ -255,7 +289,12 @@ impl WizardMutation {
     }
 
     /// Adds one sales tax mapping (replacing the one for the same place); returns the table.
-    async fn add_sales_tax_mapping(&self, ctx: &Context<'_>, connection_id: ID, input: SalesTaxMappingInput) -> ApiResult<Vec<SalesTaxMapping>> {
+    async fn add_sales_tax_mapping(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: SalesTaxMappingInput,
+    ) -> ApiResult<Vec<SalesTaxMapping>> {
         let id = parse_id(&connection_id, "connection")?;
         let row = MappingRow::normalized(
             &input.country,

@@ -9,6 +9,6 @@ mod steps;
 mod suggestions;
 mod validate;
 
-pub use customer_names::{customer_name, CustomerNameParts};
-pub use sales_tax::{parse_mappings_csv, resolve_tax_code, MappingRow, Place};
+pub use customer_names::{CustomerNameParts, customer_name};
+pub use sales_tax::{MappingRow, Place, parse_mappings_csv, resolve_tax_code};
 pub use steps::*;

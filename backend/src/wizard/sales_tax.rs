@@ -39,8 +39,11 @@ impl MappingRow {
 pub fn resolve_tax_code<'a>(rows: &'a [MappingRow], place: &Place) -> Option<&'a MappingRow> {
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     let in_region = |row: &&MappingRow| same(&row.country, &place.country) && same(&row.region, &place.region);
-    let city = rows.iter().filter(in_region).find(|row| !row.city.is_empty() && same(&row.city, &place.city)
-        && (row.county.is_empty() || same(&row.county, &place.county)));
+    let city = rows.iter().filter(in_region).find(|row| {
+        !row.city.is_empty()
+            && same(&row.city, &place.city)
+            && (row.county.is_empty() || same(&row.county, &place.county))
+    });
     let county = || {
         rows.iter()
             .filter(in_region)
@@ -59,15 +62,16 @@ pub fn parse_mappings_csv(text: &str) -> Result<Vec<MappingRow>, Vec<FieldError>
         .map_err(|err| vec![FieldError::new("csv", format!("cannot read the header row: {err}"))])?
         .clone();
     let column = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
-    let (city, region, country, tax_code) = match (column("City"), column("Region"), column("Country"), column("TaxCode")) {
-        (Some(a), Some(b), Some(c), Some(d)) => (a, b, c, d),
-        _ => {
-            return Err(vec![FieldError::new(
-                "csv",
-                "the header row must name the columns City,Region,Country,TaxCode (County is optional)",
-            )]);
-        }
-    };
+    let (city, region, country, tax_code) =
+        match (column("City"), column("Region"), column("Country"), column("TaxCode")) {
+            (Some(a), Some(b), Some(c), Some(d)) => (a, b, c, d),
+            _ => {
+                return Err(vec![FieldError::new(
+                    "csv",
+                    "the header row must name the columns City,Region,Country,TaxCode (County is optional)",
+                )]);
+            }
+        };
     let county = column("County");
     let mut rows = Vec::new();
     let mut errors = Vec::new();
@@ -139,7 +143,9 @@ mod tests {
 
     #[test]
     fn a_csv_in_the_documented_layout_imports() {
-        let rows = parse_mappings_csv("City,Region,Country,TaxCode,County\nNew York,NY,US,NYC,\n,NY,US,NYS,\n,ON,ca,H,\n").unwrap();
+        let rows =
+            parse_mappings_csv("City,Region,Country,TaxCode,County\nNew York,NY,US,NYC,\n,NY,US,NYS,\n,ON,ca,H,\n")
+                .unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[2], MappingRow::normalized("CA", "ON", "", "", "H"));
     }

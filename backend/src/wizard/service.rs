@@ -4,24 +4,24 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    sea_query::OnConflict, ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::OnConflict,
 };
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
-use super::sales_tax::{check_row, parse_mappings_csv, MappingRow};
+use super::sales_tax::{MappingRow, check_row, parse_mappings_csv};
 use super::steps::*;
+use super::suggestions::suggest_accounts;
 use super::validate::{self, CompanyCountry};
 use crate::accounts::Caller;
 use crate::connections::find_owned;
 use crate::db_enum;
 use crate::entities::{qb_connection, sales_tax_mapping, wizard_step};
 use crate::error::{FieldError, ServiceError, ServiceResult};
-use super::suggestions::suggest_accounts;
 use crate::quickbooks_lists::service::{entries, read_status};
 use crate::quickbooks_lists::{ListKind, ListSnapshot};
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, NewLogEntry};
+use crate::transaction_log::{LogBus, LogKind, NewLogEntry, record_log_entry};
 
 /// Everything the wizard shows for one connection.
 #[derive(Debug, Clone)]
@@ -130,7 +130,12 @@ struct StepContext {
 }
 
 impl StepContext {
-    async fn load(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid, kinds: &[ListKind]) -> ServiceResult<Self> {
+    async fn load(
+        db: &DatabaseConnection,
+        caller: &Caller,
+        connection_id: Uuid,
+        kinds: &[ListKind],
+    ) -> ServiceResult<Self> {
         let connection = find_owned(db, caller, connection_id).await?;
         let lists = ListSnapshot::load(db, connection.id, kinds).await?;
         Ok(Self { connection, lists })
@@ -258,7 +263,11 @@ pub async fn complete_setup(
     record_log_entry(
         db,
         bus,
-        NewLogEntry::info(connection.id, LogKind::SetupCompleted, "Set up complete: orders will flow on the next Web Connector run"),
+        NewLogEntry::info(
+            connection.id,
+            LogKind::SetupCompleted,
+            "Set up complete: orders will flow on the next Web Connector run",
+        ),
     )
     .await?;
     load(db, &connection).await
@@ -266,7 +275,10 @@ pub async fn complete_setup(
 
 // ---- The sales tax mapping table -------------------------------------------------------
 
-pub async fn mappings(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+pub async fn mappings(
+    db: &impl sea_orm::ConnectionTrait,
+    connection_id: Uuid,
+) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
     use sales_tax_mapping::Column;
     Ok(sales_tax_mapping::Entity::find()
         .filter(Column::ConnectionId.eq(connection_id))
@@ -278,7 +290,11 @@ pub async fn mappings(db: &impl sea_orm::ConnectionTrait, connection_id: Uuid) -
         .await?)
 }
 
-pub async fn mappings_for(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+pub async fn mappings_for(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    connection_id: Uuid,
+) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
     let connection = find_owned(db, caller, connection_id).await?;
     mappings(db, connection.id).await
 }
@@ -338,15 +354,18 @@ pub async fn add_mapping(
     mappings(db, ctx.connection.id).await
 }
 
-pub async fn remove_mapping(db: &DatabaseConnection, caller: &Caller, mapping_id: Uuid) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
+pub async fn remove_mapping(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    mapping_id: Uuid,
+) -> ServiceResult<Vec<sales_tax_mapping::Model>> {
     let mapping = sales_tax_mapping::Entity::find_by_id(mapping_id)
         .one(db)
         .await?
         .ok_or(ServiceError::NotFound("sales tax mapping"))?;
     // Ownership is the connection's: another merchant's mapping is not found, not forbidden.
-    let connection = find_owned(db, caller, mapping.connection_id)
-        .await
-        .map_err(|_| ServiceError::NotFound("sales tax mapping"))?;
+    let connection =
+        find_owned(db, caller, mapping.connection_id).await.map_err(|_| ServiceError::NotFound("sales tax mapping"))?;
     sales_tax_mapping::Entity::delete_by_id(mapping.id).exec(db).await?;
     mappings(db, connection.id).await
 }
@@ -401,7 +420,11 @@ pub async fn import_mappings(
     record_log_entry(
         db,
         bus,
-        NewLogEntry::info(ctx.connection.id, LogKind::SettingsSaved, format!("{count} sales tax mappings imported from CSV")),
+        NewLogEntry::info(
+            ctx.connection.id,
+            LogKind::SettingsSaved,
+            format!("{count} sales tax mappings imported from CSV"),
+        ),
     )
     .await?;
     mappings(db, ctx.connection.id).await

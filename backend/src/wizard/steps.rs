@@ -4,7 +4,7 @@
 use async_graphql::{Enum, InputObject, SimpleObject};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::{RefNumber, PREFIX_MAX};
+use crate::domain::{PREFIX_MAX, RefNumber};
 
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -119,9 +119,21 @@ pub enum OrderNumbering {
 /// Order statuses the status filter understands (Shopify's financial and fulfilment
 /// statuses and WooCommerce's order statuses).
 pub const KNOWN_ORDER_STATUSES: &[&str] = &[
-    "pending", "authorized", "paid", "partially_paid", "refunded", "partially_refunded", "voided",
-    "fulfilled", "unfulfilled", "partially_fulfilled", "processing", "completed", "on-hold",
-    "cancelled", "failed",
+    "pending",
+    "authorized",
+    "paid",
+    "partially_paid",
+    "refunded",
+    "partially_refunded",
+    "voided",
+    "fulfilled",
+    "unfulfilled",
+    "partially_fulfilled",
+    "processing",
+    "completed",
+    "on-hold",
+    "cancelled",
+    "failed",
 ];
 
 #[derive(SimpleObject, InputObject, Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,7 +159,8 @@ impl OrderSettings {
     pub fn numbering_rule(&self) -> String {
         match self.numbering {
             OrderNumbering::QuickbooksNextNumber => {
-                "QuickBooks gives each transaction its next number; the store's order number goes in the memo.".to_owned()
+                "QuickBooks gives each transaction its next number; the store's order number goes in the memo."
+                    .to_owned()
             }
             OrderNumbering::StoreOrderNumber => {
                 let prefix = self.order_number_prefix.as_deref().unwrap_or("");
@@ -213,10 +226,8 @@ impl CustomerSettings {
 
     /// Whether any option can send an order to the single customer.
     pub fn uses_single_customer(&self) -> bool {
-        matches!(
-            self.matching,
-            CustomerMatching::SingleCustomer | CustomerMatching::BillingCompanyElseSingleCustomer
-        ) || self.when_no_match == NoCustomerMatch::UseSingleCustomer
+        matches!(self.matching, CustomerMatching::SingleCustomer | CustomerMatching::BillingCompanyElseSingleCustomer)
+            || self.when_no_match == NoCustomerMatch::UseSingleCustomer
     }
 }
 

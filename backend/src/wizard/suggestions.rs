@@ -12,9 +12,9 @@ pub fn suggest_accounts(accounts: &[CachedEntry]) -> AccountSuggestions {
             .filter(|a| a.is_active)
             .filter(|a| a.subtype.as_deref().and_then(AccountType::from_qbxml).is_some_and(|t| types.contains(&t)))
             .collect();
-        let by_name = usual_names
-            .iter()
-            .find_map(|usual| of_type.iter().find(|a| a.name.eq_ignore_ascii_case(usual) || a.full_name.eq_ignore_ascii_case(usual)));
+        let by_name = usual_names.iter().find_map(|usual| {
+            of_type.iter().find(|a| a.name.eq_ignore_ascii_case(usual) || a.full_name.eq_ignore_ascii_case(usual))
+        });
         match (by_name, of_type.as_slice()) {
             (Some(found), _) => Some(found.full_name.clone()),
             (None, [only]) => Some(only.full_name.clone()),
@@ -27,7 +27,10 @@ pub fn suggest_accounts(accounts: &[CachedEntry]) -> AccountSuggestions {
         asset_account: pick(&[OtherCurrentAsset], &["Inventory Asset"]),
         cogs_account: pick(&[CostOfGoodsSold], &["Cost of Goods Sold"]),
         receivable_account: pick(&[AccountsReceivable], &["Accounts Receivable"]),
-        discount_account: pick(&[Income, OtherIncome, Expense, OtherExpense], &["Discounts Given", "Sales Discounts", "Discounts"]),
+        discount_account: pick(
+            &[Income, OtherIncome, Expense, OtherExpense],
+            &["Discounts Given", "Sales Discounts", "Discounts"],
+        ),
         deposit_account: pick(&[OtherCurrentAsset, Bank], &["Undeposited Funds"]),
     }
 }

@@ -2,7 +2,7 @@
 //! A valid input comes back normalised: names spelled as QuickBooks spells them.
 
 use super::steps::*;
-use crate::domain::{EmailList, QbName, PREFIX_MAX};
+use crate::domain::{EmailList, PREFIX_MAX, QbName};
 use crate::error::FieldError;
 use crate::quickbooks_lists::{AccountType, ListKind, ListSnapshot};
 
@@ -171,7 +171,9 @@ pub fn sales_tax(input: SalesTaxSettings, lists: &ListSnapshot, country: Company
         }
     }
     if country.uses_tax_codes_only() {
-        for (value, field) in [(&out.taxable_code, "input.taxableCode"), (&out.non_taxable_code, "input.nonTaxableCode")] {
+        for (value, field) in
+            [(&out.taxable_code, "input.taxableCode"), (&out.non_taxable_code, "input.nonTaxableCode")]
+        {
             if value.is_some() {
                 problems.push(field, "taxable and non-taxable codes are set per mapping for Canadian and UK companies");
             }
@@ -196,7 +198,12 @@ pub fn sales_tax(input: SalesTaxSettings, lists: &ListSnapshot, country: Company
 }
 
 /// Checks the tax code a mapping row points at.
-pub fn mapping_target(tax_code: &str, lists: &ListSnapshot, country: CompanyCountry, field: &str) -> Result<String, FieldError> {
+pub fn mapping_target(
+    tax_code: &str,
+    lists: &ListSnapshot,
+    country: CompanyCountry,
+    field: &str,
+) -> Result<String, FieldError> {
     let kinds: &[ListKind] = if country.uses_tax_codes_only() {
         &[ListKind::SalesTaxCode]
     } else {
@@ -271,20 +278,20 @@ pub fn completeness(settings: &Settings, mapping_count: usize) -> Vec<FieldError
             );
         }
     }
-    if let (Some(products), Some(accounts)) = (&settings.products, &settings.accounts) {
-        if products.when_no_match == NoProductMatch::CreateInventoryItem
-            && (accounts.asset_account.is_none() || accounts.cogs_account.is_none())
-        {
-            problems.push(
-                "steps.ACCOUNTS",
-                "creating inventory items needs an inventory asset account and a cost of goods sold account",
-            );
-        }
+    if let (Some(products), Some(accounts)) = (&settings.products, &settings.accounts)
+        && products.when_no_match == NoProductMatch::CreateInventoryItem
+        && (accounts.asset_account.is_none() || accounts.cogs_account.is_none())
+    {
+        problems.push(
+            "steps.ACCOUNTS",
+            "creating inventory items needs an inventory asset account and a cost of goods sold account",
+        );
     }
-    if let Some(tax) = &settings.sales_tax {
-        if tax.mode == SalesTaxMode::TaxCodeMapping && mapping_count == 0 {
-            problems.push("steps.SALES_TAX", "add at least one tax code mapping (a state-wide one is enough)");
-        }
+    if let Some(tax) = &settings.sales_tax
+        && tax.mode == SalesTaxMode::TaxCodeMapping
+        && mapping_count == 0
+    {
+        problems.push("steps.SALES_TAX", "add at least one tax code mapping (a state-wide one is enough)");
     }
     problems.0
 }

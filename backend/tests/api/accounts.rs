@@ -1,7 +1,7 @@
-use jsonwebtoken::{encode, EncodingKey, Header};
+use jsonwebtoken::{EncodingKey, Header, encode};
 use serde_json::json;
 
-use crate::helpers::{on_both_databases, TestApp, TEST_JWT_SECRET};
+use crate::helpers::{TEST_JWT_SECRET, TestApp, on_both_databases};
 
 on_both_databases!(
     a_merchant_signs_up_logs_in_and_sees_itself,
@@ -25,11 +25,19 @@ async fn a_merchant_signs_up_logs_in_and_sees_itself(app: &TestApp) {
     assert_eq!(app.graphql(Some(&token), ME, json!({})).await.data()["me"]["email"], "ann@shop.example");
 
     let wrong = app
-        .graphql(None, "mutation { logIn(email: \"ann@shop.example\", password: \"wrong password\") { accessToken } }", json!({}))
+        .graphql(
+            None,
+            "mutation { logIn(email: \"ann@shop.example\", password: \"wrong password\") { accessToken } }",
+            json!({}),
+        )
         .await;
     assert_eq!(wrong.code(), "UNAUTHENTICATED");
     let unknown = app
-        .graphql(None, "mutation { logIn(email: \"nobody@shop.example\", password: \"correct horse battery\") { accessToken } }", json!({}))
+        .graphql(
+            None,
+            "mutation { logIn(email: \"nobody@shop.example\", password: \"correct horse battery\") { accessToken } }",
+            json!({}),
+        )
         .await;
     assert_eq!(unknown.code(), "UNAUTHENTICATED");
     assert_eq!(unknown.message(), wrong.message(), "an unknown email must not be told apart from a wrong password");
@@ -62,7 +70,8 @@ async fn a_refresh_token_works_once_and_log_out_ends_the_session(app: &TestApp) 
     let replay = app.graphql(None, refresh, json!({ "t": merchant.refresh_token })).await;
     assert_eq!(replay.code(), "UNAUTHENTICATED");
 
-    let log_out = app.graphql(None, "mutation($t: String!) { logOut(refreshToken: $t) }", json!({ "t": new_refresh })).await;
+    let log_out =
+        app.graphql(None, "mutation($t: String!) { logOut(refreshToken: $t) }", json!({ "t": new_refresh })).await;
     assert_eq!(log_out.data()["logOut"], true);
     assert_eq!(app.graphql(None, refresh, json!({ "t": new_refresh })).await.code(), "UNAUTHENTICATED");
 }
@@ -97,7 +106,11 @@ async fn an_expired_or_forged_access_token_is_unauthenticated(app: &TestApp) {
 async fn partner_api_tokens_are_shown_once_work_and_can_be_revoked(app: &TestApp) {
     let merchant = app.sign_up("f@shop.example").await;
     let created = app
-        .graphql(Some(&merchant.access_token), "mutation { createApiToken(name: \"Zapier\") { token apiToken { id name prefix } } }", json!({}))
+        .graphql(
+            Some(&merchant.access_token),
+            "mutation { createApiToken(name: \"Zapier\") { token apiToken { id name prefix } } }",
+            json!({}),
+        )
         .await;
     let created = &created.data()["createApiToken"];
     let token = created["token"].as_str().unwrap().to_owned();
@@ -118,7 +131,11 @@ async fn partner_api_tokens_are_shown_once_work_and_can_be_revoked(app: &TestApp
     assert!(!listed.0.to_string().contains(&token), "a listed token never shows its secret");
 
     let revoked = app
-        .graphql(Some(&merchant.access_token), "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }", json!({ "id": token_id }))
+        .graphql(
+            Some(&merchant.access_token),
+            "mutation($id: ID!) { revokeApiToken(id: $id) { revokedAt } }",
+            json!({ "id": token_id }),
+        )
         .await;
     assert!(revoked.data()["revokeApiToken"]["revokedAt"].is_string());
     assert_eq!(app.graphql(Some(&token), "{ connections { id } }", json!({})).await.code(), "UNAUTHENTICATED");

@@ -1,7 +1,7 @@
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::helpers::{on_both_databases, TestApp};
+use crate::helpers::{TestApp, on_both_databases};
 
 on_both_databases!(health_and_readiness_answer, graphiql_is_served_and_oversized_bodies_are_refused);
 
@@ -29,7 +29,8 @@ async fn graphiql_is_served_and_oversized_bodies_are_refused(app: &TestApp) {
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     let mut answer = vec![0u8; 64];
-    let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await.unwrap().unwrap();
+    let read =
+        tokio::time::timeout(std::time::Duration::from_secs(5), stream.read(&mut answer)).await.unwrap().unwrap();
     let status_line = String::from_utf8_lossy(&answer[..read]).to_string();
     assert!(status_line.starts_with("HTTP/1.1 413"), "{status_line}");
 

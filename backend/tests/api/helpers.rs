@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use ledgerbridge::entities::qb_connection;
-use ledgerbridge::quickbooks_lists::{service::replace_list, ListKind, NewListEntry};
+use ledgerbridge::quickbooks_lists::{ListKind, NewListEntry, service::replace_list};
 use ledgerbridge::{AppState, Application, Config};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, Database, EntityTrait, Set};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 use tokio::sync::oneshot;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 /// The signing secret tests configure, so they can forge tokens (e.g. already expired ones).
 pub const TEST_JWT_SECRET: &str = "integration-test-secret";
@@ -168,7 +168,8 @@ impl TestApp {
     }
 
     pub async fn graphql(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
-        let mut request = self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
+        let mut request =
+            self.client.post(self.url("/graphql")).json(&json!({ "query": query, "variables": variables }));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -225,8 +226,11 @@ impl TestApp {
         replace_list(db, bus, id, ListKind::Class, vec![plain("Web"), plain("Retail"), plain("Retail:Outlet")])
             .await
             .expect("classes");
-        replace_list(db, bus, id, ListKind::Terms, vec![plain("Net 30"), plain("Due on receipt")]).await.expect("terms");
-        let codes = if country == "US" { vec![plain("Tax"), plain("Non")] } else { vec![plain("G"), plain("H"), plain("E")] };
+        replace_list(db, bus, id, ListKind::Terms, vec![plain("Net 30"), plain("Due on receipt")])
+            .await
+            .expect("terms");
+        let codes =
+            if country == "US" { vec![plain("Tax"), plain("Non")] } else { vec![plain("G"), plain("H"), plain("E")] };
         replace_list(db, bus, id, ListKind::SalesTaxCode, codes).await.expect("codes");
         replace_list(db, bus, id, ListKind::SalesTaxItem, vec![plain("NY State Tax"), plain("NYC Tax")])
             .await
@@ -263,9 +267,7 @@ impl TestApp {
     /// Opens a websocket, authenticates in `connection_init` and subscribes.
     pub async fn subscribe(&self, token: Option<&str>, query: &str, variables: Value) -> Subscription {
         let mut request = format!("ws://{}/graphql/ws", self.address).into_client_request().expect("ws request");
-        request
-            .headers_mut()
-            .insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
+        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("header"));
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket connects");
         let payload = token.map_or(json!({}), |t| json!({ "Authorization": format!("Bearer {t}") }));
         socket
@@ -278,7 +280,8 @@ impl TestApp {
         subscription
             .socket
             .send(Message::text(
-                json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } }).to_string(),
+                json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": variables } })
+                    .to_string(),
             ))
             .await
             .expect("send subscribe");

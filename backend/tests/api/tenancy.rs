@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{on_both_databases, TestApp};
+use crate::helpers::{TestApp, on_both_databases};
 
 on_both_databases!(no_token_of_one_merchant_reaches_another_merchants_data);
 
@@ -12,14 +12,17 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
     let a_token = Some(a.access_token.as_str());
     let c = app.create_connection(&a.access_token, "A's company").await;
     app.read_company_lists(&c, "US", 0).await;
-    let minted = app.graphql(a_token, "mutation { createApiToken(name: \"A's script\") { apiToken { id } } }", json!({})).await;
+    let minted =
+        app.graphql(a_token, "mutation { createApiToken(name: \"A's script\") { apiToken { id } } }", json!({})).await;
     let a_api_token_id = minted.data()["createApiToken"]["apiToken"]["id"].as_str().unwrap().to_owned();
     let imported = app
         .graphql(a_token, "mutation($c: ID!) { importSalesTaxMappings(connectionId: $c, csv: \"City,Region,Country,TaxCode\\n,NY,US,Tax\\n\") { id } }", json!({ "c": c }))
         .await;
     let a_mapping_id = imported.data()["importSalesTaxMappings"][0]["id"].as_str().unwrap().to_owned();
 
-    let b_partner = app.graphql(Some(&b.access_token), "mutation { createApiToken(name: \"B's script\") { token } }", json!({})).await;
+    let b_partner = app
+        .graphql(Some(&b.access_token), "mutation { createApiToken(name: \"B's script\") { token } }", json!({}))
+        .await;
     let b_partner = b_partner.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
 
     let vars = json!({ "c": c });
@@ -30,19 +33,49 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
         ("query($c: ID!) { quickbooksLists(connectionId: $c) { read } }", vars.clone()),
         ("query($c: ID!) { salesTaxMappings(connectionId: $c) { id } }", vars.clone()),
         ("query($c: ID!) { transactionLog(connectionId: $c) { edges { node { id } } } }", vars.clone()),
-        ("mutation($c: ID!) { setWebConnectorPassword(connectionId: $c, password: \"hijacked pw\") { id } }", vars.clone()),
+        (
+            "mutation($c: ID!) { setWebConnectorPassword(connectionId: $c, password: \"hijacked pw\") { id } }",
+            vars.clone(),
+        ),
         ("mutation($c: ID!) { setWebConnectorSchedule(connectionId: $c, runEveryMinutes: 5) { id } }", vars.clone()),
         ("mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }", vars.clone()),
-        ("mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: FROM_QUICKBOOKS, syncInventory: true }) { saved { direction } } }", vars.clone()),
-        ("mutation($c: ID!) { saveOrderSettings(connectionId: $c, input: { transactionType: ESTIMATE, useStoreNameAsClass: false, numbering: QUICKBOOKS_NEXT_NUMBER, statusFilter: [] }) { saved { transactionType } } }", vars.clone()),
-        ("mutation($c: ID!) { saveCustomerSettings(connectionId: $c, input: { matching: FIRST_LAST, whenNoMatch: FAIL_ORDER }) { saved { matching } } }", vars.clone()),
-        ("mutation($c: ID!) { saveAccountSettings(connectionId: $c, input: { incomeAccount: \"Sales\", receivableAccount: \"Accounts Receivable\", depositAccount: \"Checking\" }) { saved { incomeAccount } } }", vars.clone()),
-        ("mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: TAX_CODE_MAPPING }) { saved { mode } } }", vars.clone()),
-        ("mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { matchBy } } }", vars.clone()),
-        ("mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"b@tenant.example\", dailyLogEmail: true, notifyCustomerCreated: true, notifyItemCreated: true }) { saved { emails } } }", vars.clone()),
+        (
+            "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: FROM_QUICKBOOKS, syncInventory: true }) { saved { direction } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveOrderSettings(connectionId: $c, input: { transactionType: ESTIMATE, useStoreNameAsClass: false, numbering: QUICKBOOKS_NEXT_NUMBER, statusFilter: [] }) { saved { transactionType } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveCustomerSettings(connectionId: $c, input: { matching: FIRST_LAST, whenNoMatch: FAIL_ORDER }) { saved { matching } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveAccountSettings(connectionId: $c, input: { incomeAccount: \"Sales\", receivableAccount: \"Accounts Receivable\", depositAccount: \"Checking\" }) { saved { incomeAccount } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: TAX_CODE_MAPPING }) { saved { mode } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { matchBy } } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"b@tenant.example\", dailyLogEmail: true, notifyCustomerCreated: true, notifyItemCreated: true }) { saved { emails } } }",
+            vars.clone(),
+        ),
         ("mutation($c: ID!) { completeSetup(connectionId: $c) { progressPercent } }", vars.clone()),
-        ("mutation($c: ID!) { addSalesTaxMapping(connectionId: $c, input: { country: \"US\", region: \"NJ\", taxCode: \"Tax\" }) { id } }", vars.clone()),
-        ("mutation($c: ID!) { importSalesTaxMappings(connectionId: $c, csv: \"City,Region,Country,TaxCode\\n,NJ,US,Tax\\n\", replace: true) { id } }", vars.clone()),
+        (
+            "mutation($c: ID!) { addSalesTaxMapping(connectionId: $c, input: { country: \"US\", region: \"NJ\", taxCode: \"Tax\" }) { id } }",
+            vars.clone(),
+        ),
+        (
+            "mutation($c: ID!) { importSalesTaxMappings(connectionId: $c, csv: \"City,Region,Country,TaxCode\\n,NJ,US,Tax\\n\", replace: true) { id } }",
+            vars.clone(),
+        ),
         ("mutation($id: ID!) { removeSalesTaxMapping(id: $id) { id } }", json!({ "id": a_mapping_id })),
     ];
     for token in [b.access_token.as_str(), b_partner.as_str()] {
@@ -51,7 +84,13 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
             assert_eq!(answer.code(), "NOT_FOUND", "{query} answered {}", answer.0);
         }
     }
-    let revoke = app.graphql(Some(&b.access_token), "mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({ "id": a_api_token_id })).await;
+    let revoke = app
+        .graphql(
+            Some(&b.access_token),
+            "mutation($id: ID!) { revokeApiToken(id: $id) { id } }",
+            json!({ "id": a_api_token_id }),
+        )
+        .await;
     assert_eq!(revoke.code(), "NOT_FOUND");
 
     // B sees only its own (none), and A's data is as A left it.
@@ -70,7 +109,11 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
 
     // Nor does a subscription to A's log open for B.
     let mut subscription = app
-        .subscribe(Some(&b.access_token), "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { message } }", vars.clone())
+        .subscribe(
+            Some(&b.access_token),
+            "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { message } }",
+            vars.clone(),
+        )
         .await;
     let refused = subscription.next_message().await;
     assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::helpers::{on_both_databases, TestApp};
+use crate::helpers::{TestApp, on_both_databases};
 
 on_both_databases!(
     the_log_pages_newest_first_and_filters,
@@ -24,7 +24,8 @@ async fn the_log_pages_newest_first_and_filters(app: &TestApp) {
     // 1 "created" + 4 "password set" entries.
     let first = app.graphql(token, PAGE, json!({ "c": c })).await;
     let page = &first.data()["transactionLog"];
-    let ids: Vec<i64> = page["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().parse().unwrap()).collect();
+    let ids: Vec<i64> =
+        page["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().parse().unwrap()).collect();
     assert_eq!(ids.len(), 3);
     assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
@@ -53,7 +54,11 @@ async fn a_subscriber_sees_each_new_entry_of_its_connection_only(app: &TestApp) 
     let watched = app.create_connection(&m.access_token, "Watched").await;
     let other = app.create_connection(&m.access_token, "Other").await;
     let mut subscription = app
-        .subscribe(token, "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { connectionId kind message details } }", json!({ "c": watched }))
+        .subscribe(
+            token,
+            "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { connectionId kind message details } }",
+            json!({ "c": watched }),
+        )
         .await;
     // Nothing already in the log is replayed.
     assert!(subscription.is_quiet_for(Duration::from_millis(300)).await);
@@ -69,14 +74,21 @@ async fn a_subscriber_sees_each_new_entry_of_its_connection_only(app: &TestApp) 
     assert_eq!(entry["kind"], "SETTINGS_SAVED");
     assert_eq!(entry["message"], "Sync Direction settings saved (step 1 of 7)");
     assert_eq!(entry["details"]["syncInventory"], true);
-    assert!(subscription.is_quiet_for(Duration::from_millis(300)).await, "the other connection's entry is not delivered");
+    assert!(
+        subscription.is_quiet_for(Duration::from_millis(300)).await,
+        "the other connection's entry is not delivered"
+    );
 }
 
 async fn a_subscription_without_a_token_is_unauthenticated(app: &TestApp) {
     let m = app.sign_up("anon@shop.example").await;
     let c = app.create_connection(&m.access_token, "Main").await;
     let mut subscription = app
-        .subscribe(None, "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { message } }", json!({ "c": c }))
+        .subscribe(
+            None,
+            "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { message } }",
+            json!({ "c": c }),
+        )
         .await;
     let refused = subscription.next_message().await;
     assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{refused}");

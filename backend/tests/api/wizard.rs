@@ -1,6 +1,6 @@
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::helpers::{on_both_databases, TestApp};
+use crate::helpers::{TestApp, on_both_databases};
 
 on_both_databases!(
     a_partner_drives_the_whole_wizard_with_an_api_token,
@@ -42,10 +42,12 @@ fn accounts_input() -> Value {
 
 async fn a_partner_drives_the_whole_wizard_with_an_api_token(app: &TestApp) {
     let merchant = app.sign_up("wizard@shop.example").await;
-    let minted = app.graphql(Some(&merchant.access_token), "mutation { createApiToken(name: \"script\") { token } }", json!({})).await;
-    let token = minted.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
-    let token = Some(token.as_str());
-    let c = app.create_connection(token.unwrap(), "Main company").await;
+    let minted = app
+        .graphql(Some(&merchant.access_token), "mutation { createApiToken(name: \"script\") { token } }", json!({}))
+        .await;
+    let partner_token = minted.data()["createApiToken"]["token"].as_str().unwrap().to_owned();
+    let token = Some(partner_token.as_str());
+    let c = app.create_connection(&partner_token, "Main company").await;
     app.read_company_lists(&c, "US", 0).await;
 
     let step1 = app
@@ -70,14 +72,19 @@ async fn a_partner_drives_the_whole_wizard_with_an_api_token(app: &TestApp) {
     assert_eq!(saved["incomeAccount"], "Sales:Online Sales", "a sub-account is found by its own name");
     assert_eq!(saved["depositAccount"], "Undeposited Funds");
 
-    let step5 = app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "LINE_ITEM", "taxItem": "nyc combined" } })).await;
+    let step5 =
+        app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "LINE_ITEM", "taxItem": "nyc combined" } })).await;
     let saved = &step5.data()["saveSalesTaxSettings"]["saved"];
     assert_eq!(saved["taxItem"], "NYC Combined");
     assert_eq!(saved["taxableCode"], "Tax");
     assert_eq!(saved["nonTaxableCode"], "Non");
 
     let step6 = app
-        .graphql(token, SAVE_PRODUCTS, json!({ "c": c, "i": { "matchBy": "ITEM_NAME", "whenNoMatch": "CREATE_INVENTORY_ITEM" } }))
+        .graphql(
+            token,
+            SAVE_PRODUCTS,
+            json!({ "c": c, "i": { "matchBy": "ITEM_NAME", "whenNoMatch": "CREATE_INVENTORY_ITEM" } }),
+        )
         .await;
     assert_eq!(step6.data()["saveProductSettings"]["saved"]["whenNoMatch"], "CREATE_INVENTORY_ITEM");
 
@@ -89,7 +96,9 @@ async fn a_partner_drives_the_whole_wizard_with_an_api_token(app: &TestApp) {
     assert_eq!(payload["wizard"]["progressPercent"], 100);
     assert!(payload["wizard"]["currentStep"].is_null());
 
-    let done = app.graphql(token, "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }", json!({ "c": c })).await;
+    let done = app
+        .graphql(token, "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }", json!({ "c": c }))
+        .await;
     assert!(done.data()["completeSetup"]["setupCompletedAt"].is_string());
 
     // Nothing is locked in: a step changes after set-up, and the change is what is read back.
@@ -141,7 +150,13 @@ async fn steps_naming_quickbooks_objects_say_plainly_that_lists_are_not_read(app
     app.graphql(token, SAVE_ORDERS, json!({ "c": c, "i": plain_orders })).await.data();
 
     // Asking for a refresh is recorded for the next Web Connector run.
-    let refresh = app.graphql(token, "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { listsRefreshRequestedAt } }", json!({ "c": c })).await;
+    let refresh = app
+        .graphql(
+            token,
+            "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { listsRefreshRequestedAt } }",
+            json!({ "c": c }),
+        )
+        .await;
     assert!(refresh.data()["refreshQuickbooksLists"]["listsRefreshRequestedAt"].is_string());
 
     app.read_company_lists(&c, "US", 0).await;
@@ -151,7 +166,8 @@ async fn steps_naming_quickbooks_objects_say_plainly_that_lists_are_not_read(app
     let data = lists.data();
     let lists = &data["quickbooksLists"];
     assert_eq!(lists["read"], true);
-    let names: Vec<&str> = lists["entries"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["fullName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        lists["entries"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["fullName"].as_str().unwrap()).collect();
     assert_eq!(names, vec!["Checking", "Inventory Asset", "Undeposited Funds"]);
     assert!(lists["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM" && s["entryCount"] == 3));
     assert!(data["wizard"]["quickbooksListsMessage"].is_null());
@@ -221,7 +237,13 @@ async fn every_invalid_choice_is_a_validation_error_naming_its_field(app: &TestA
         .await;
     assert_eq!(answer.fields(), vec!["input.singleCustomerName"]);
 
-    let settings = app.graphql(token, "query($c: ID!) { settings(connectionId: $c) { orders { className } accounts { incomeAccount } } }", json!({ "c": c })).await;
+    let settings = app
+        .graphql(
+            token,
+            "query($c: ID!) { settings(connectionId: $c) { orders { className } accounts { incomeAccount } } }",
+            json!({ "c": c }),
+        )
+        .await;
     assert!(settings.data()["settings"]["orders"].is_null(), "a refused step saves nothing");
     assert!(settings.data()["settings"]["accounts"].is_null());
 }
@@ -244,7 +266,13 @@ async fn complete_setup_names_every_missing_step_and_rule(app: &TestApp) {
     no_inventory_accounts["assetAccount"] = json!(null);
     app.graphql(token, SAVE_ACCOUNTS, json!({ "c": c, "i": no_inventory_accounts })).await.data();
     app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "TAX_CODE_MAPPING" } })).await.data();
-    app.graphql(token, SAVE_PRODUCTS, json!({ "c": c, "i": { "matchBy": "ITEM_NAME", "whenNoMatch": "CREATE_INVENTORY_ITEM" } })).await.data();
+    app.graphql(
+        token,
+        SAVE_PRODUCTS,
+        json!({ "c": c, "i": { "matchBy": "ITEM_NAME", "whenNoMatch": "CREATE_INVENTORY_ITEM" } }),
+    )
+    .await
+    .data();
 
     let answer = app.graphql(token, complete, json!({ "c": c })).await;
     assert_eq!(answer.fields(), vec!["steps.NOTIFICATIONS", "steps.ACCOUNTS", "steps.SALES_TAX"]);
@@ -257,11 +285,18 @@ async fn field_matching_is_refused_for_large_item_lists(app: &TestApp) {
     let token = Some(merchant.access_token.as_str());
     let small = app.create_connection(&merchant.access_token, "Small").await;
     app.read_company_lists(&small, "US", 0).await;
-    let by_mpn = json!({ "matchBy": "MANUFACTURER_PART_NUMBER", "customFieldName": "ignored", "whenNoMatch": "FLAG_ORDER" });
+    let by_mpn =
+        json!({ "matchBy": "MANUFACTURER_PART_NUMBER", "customFieldName": "ignored", "whenNoMatch": "FLAG_ORDER" });
     let answer = app.graphql(token, SAVE_PRODUCTS, json!({ "c": small, "i": by_mpn })).await;
     assert!(answer.data()["saveProductSettings"]["saved"]["customFieldName"].is_null());
 
-    let answer = app.graphql(token, SAVE_PRODUCTS, json!({ "c": small, "i": { "matchBy": "CUSTOM_FIELD", "whenNoMatch": "FLAG_ORDER" } })).await;
+    let answer = app
+        .graphql(
+            token,
+            SAVE_PRODUCTS,
+            json!({ "c": small, "i": { "matchBy": "CUSTOM_FIELD", "whenNoMatch": "FLAG_ORDER" } }),
+        )
+        .await;
     assert_eq!(answer.fields(), vec!["input.customFieldName"]);
 
     let big = app.create_connection(&merchant.access_token, "Big").await;
@@ -277,16 +312,20 @@ async fn a_canadian_company_uses_tax_codes(app: &TestApp) {
     let c = app.create_connection(&merchant.access_token, "Toronto").await;
     app.read_company_lists(&c, "CA", 0).await;
 
-    let line_item = app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "LINE_ITEM", "taxItem": "NY State Tax" } })).await;
+    let line_item =
+        app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "LINE_ITEM", "taxItem": "NY State Tax" } })).await;
     assert_eq!(line_item.fields(), vec!["input.mode"]);
     let mapped = app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "TAX_CODE_MAPPING" } })).await;
     let saved = &mapped.data()["saveSalesTaxSettings"]["saved"];
     assert!(saved["taxableCode"].is_null() && saved["nonTaxableCode"].is_null());
 
     let add = "mutation($c: ID!, $i: SalesTaxMappingInput!) { addSalesTaxMapping(connectionId: $c, input: $i) { region taxCode } }";
-    let answer = app.graphql(token, add, json!({ "c": c, "i": { "country": "ca", "region": "on", "taxCode": "h" } })).await;
+    let answer =
+        app.graphql(token, add, json!({ "c": c, "i": { "country": "ca", "region": "on", "taxCode": "h" } })).await;
     assert_eq!(answer.data()["addSalesTaxMapping"], json!([{ "region": "ON", "taxCode": "H" }]));
-    let answer = app.graphql(token, add, json!({ "c": c, "i": { "country": "CA", "region": "QC", "taxCode": "NY State Tax" } })).await;
+    let answer = app
+        .graphql(token, add, json!({ "c": c, "i": { "country": "CA", "region": "QC", "taxCode": "NY State Tax" } }))
+        .await;
     assert_eq!(answer.fields(), vec!["input.taxCode"], "a Canadian mapping must name a tax code, not a US tax item");
 }
 
@@ -306,21 +345,37 @@ async fn the_sales_tax_mapping_table_is_edited_and_imported(app: &TestApp) {
     let answer = app.graphql(token, import, json!({ "c": c, "csv": bad })).await;
     assert_eq!(answer.code(), "VALIDATION");
     assert!(answer.message().contains("line 3: Region is empty"), "{}", answer.message());
-    let answer = app.graphql(token, import, json!({ "c": c, "csv": "City,Region,Country,TaxCode\nBuffalo,NY,US,Nope\n" })).await;
+    let answer =
+        app.graphql(token, import, json!({ "c": c, "csv": "City,Region,Country,TaxCode\nBuffalo,NY,US,Nope\n" })).await;
     assert!(answer.message().contains("line 2"), "{}", answer.message());
 
     let add = "mutation($c: ID!, $i: SalesTaxMappingInput!) { addSalesTaxMapping(connectionId: $c, input: $i) { id city taxCode } }";
-    let answer = app.graphql(token, add, json!({ "c": c, "i": { "country": "US", "region": "NY", "city": "new york", "taxCode": "NYC Tax" } })).await;
+    let answer = app
+        .graphql(
+            token,
+            add,
+            json!({ "c": c, "i": { "country": "US", "region": "NY", "city": "new york", "taxCode": "NYC Tax" } }),
+        )
+        .await;
     let table = answer.data()["addSalesTaxMapping"].as_array().unwrap().clone();
     assert_eq!(table.len(), 3, "the same city in another case is the same place: {table:?}");
     assert_eq!(table.iter().find(|r| r["city"] == "New York").unwrap()["taxCode"], "NYC Tax");
 
     let state_row = rows.iter().find(|r| r["city"] == "" && r["county"] == "").unwrap();
     let removed = app
-        .graphql(token, "mutation($id: ID!) { removeSalesTaxMapping(id: $id) { id } }", json!({ "id": state_row["id"] }))
+        .graphql(
+            token,
+            "mutation($id: ID!) { removeSalesTaxMapping(id: $id) { id } }",
+            json!({ "id": state_row["id"] }),
+        )
         .await;
     assert_eq!(removed.data()["removeSalesTaxMapping"].as_array().unwrap().len(), 2);
 
-    let replaced = app.graphql(token, import, json!({ "c": c, "csv": "City,Region,Country,TaxCode\n,NJ,US,Tax\n", "r": true })).await;
-    assert_eq!(replaced.data()["importSalesTaxMappings"], json!([{ "id": replaced.data()["importSalesTaxMappings"][0]["id"], "city": "", "county": "", "region": "NJ", "country": "US", "taxCode": "Tax" }]));
+    let replaced = app
+        .graphql(token, import, json!({ "c": c, "csv": "City,Region,Country,TaxCode\n,NJ,US,Tax\n", "r": true }))
+        .await;
+    assert_eq!(
+        replaced.data()["importSalesTaxMappings"],
+        json!([{ "id": replaced.data()["importSalesTaxMappings"][0]["id"], "city": "", "county": "", "region": "NJ", "country": "US", "taxCode": "Tax" }])
+    );
 }

@@ -1,14 +1,11 @@
 use e2e::browser::{rendered_dom, screenshot};
-use e2e::server::{command, dashboard_dir, Server};
+use e2e::server::{Server, command, dashboard_dir};
 
 #[test]
 fn the_dashboard_loads_in_chromium_and_reaches_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let mut serve = command();
-    serve
-        .current_dir(dir.path())
-        .args(["serve", "--listen", "127.0.0.1:0", "--dashboard-dir"])
-        .arg(dashboard_dir());
+    serve.current_dir(dir.path()).args(["serve", "--listen", "127.0.0.1:0", "--dashboard-dir"]).arg(dashboard_dir());
     let server = Server::start(serve);
 
     let dom = rendered_dom(&server.url("/"));

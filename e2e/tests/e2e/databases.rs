@@ -1,4 +1,4 @@
-use e2e::server::{command, PostgresDatabase, Server};
+use e2e::server::{PostgresDatabase, Server, command};
 
 use crate::server::graphql;
 
@@ -15,7 +15,11 @@ fn database_url_switches_to_postgresql() {
     let server = Server::start(serve);
     assert!(!dir.path().join("data").exists(), "no SQLite file is made when PostgreSQL is configured");
     assert_eq!(reqwest::blocking::get(server.url("/readyz")).unwrap().status(), 200);
-    let answer = graphql(&server, None, "mutation { signUp(email: \"pg@shop.example\", password: \"a long password\") { merchant { email } } }");
+    let answer = graphql(
+        &server,
+        None,
+        "mutation { signUp(email: \"pg@shop.example\", password: \"a long password\") { merchant { email } } }",
+    );
     assert_eq!(answer["data"]["signUp"]["merchant"]["email"], "pg@shop.example", "{answer}");
     assert_eq!(server.terminate().0, Some(0));
 }

@@ -1,7 +1,7 @@
 use std::process::Command;
 
-use e2e::server::{command, dashboard_dir, workspace_root, Server};
-use serde_json::{json, Value};
+use e2e::server::{Server, command, dashboard_dir, workspace_root};
+use serde_json::{Value, json};
 
 fn serve_in(dir: &std::path::Path) -> Command {
     let mut command = command();
@@ -39,7 +39,11 @@ fn with_no_settings_it_keeps_a_sqlite_file_under_data_and_serves_everything() {
     assert_eq!(get("/readyz").status(), 200);
     assert!(get("/graphql").text().unwrap().to_lowercase().contains("graphiql"));
 
-    let signed_up = graphql(&server, None, "mutation { signUp(email: \"e2e@shop.example\", password: \"a long password\") { accessToken } }");
+    let signed_up = graphql(
+        &server,
+        None,
+        "mutation { signUp(email: \"e2e@shop.example\", password: \"a long password\") { accessToken } }",
+    );
     let token = signed_up["data"]["signUp"]["accessToken"].as_str().expect("a token").to_owned();
     let me = graphql(&server, Some(&token), "{ me { email } }");
     assert_eq!(me["data"]["me"]["email"], "e2e@shop.example");
@@ -59,7 +63,11 @@ fn a_restart_keeps_accounts_and_the_signing_secret() {
     let mut first = serve_in(dir.path());
     first.args(["--database-url", &database]);
     let server = Server::start(first);
-    let answer = graphql(&server, None, "mutation { signUp(email: \"keep@shop.example\", password: \"a long password\") { accessToken } }");
+    let answer = graphql(
+        &server,
+        None,
+        "mutation { signUp(email: \"keep@shop.example\", password: \"a long password\") { accessToken } }",
+    );
     let token = answer["data"]["signUp"]["accessToken"].as_str().unwrap().to_owned();
     assert_eq!(server.terminate().0, Some(0));
 
@@ -68,7 +76,11 @@ fn a_restart_keeps_accounts_and_the_signing_secret() {
     let server = Server::start(second);
     let me = graphql(&server, Some(&token), "{ me { email } }");
     assert_eq!(me["data"]["me"]["email"], "keep@shop.example", "a token issued before the restart still works: {me}");
-    let log_in = graphql(&server, None, "mutation { logIn(email: \"keep@shop.example\", password: \"a long password\") { accessToken } }");
+    let log_in = graphql(
+        &server,
+        None,
+        "mutation { logIn(email: \"keep@shop.example\", password: \"a long password\") { accessToken } }",
+    );
     assert!(log_in["data"]["logIn"]["accessToken"].is_string());
 }
 
@@ -104,5 +116,8 @@ fn export_schema_prints_the_committed_schema() {
     let output = command().arg("export-schema").output().unwrap();
     assert!(output.status.success());
     let committed = std::fs::read_to_string(workspace_root().join("schema.graphql")).unwrap();
-    assert!(String::from_utf8_lossy(&output.stdout) == committed, "schema.graphql is out of date: regenerate it with `ledgerbridge export-schema`");
+    assert!(
+        String::from_utf8_lossy(&output.stdout) == committed,
+        "schema.graphql is out of date: regenerate it with `ledgerbridge export-schema`"
+    );
 }

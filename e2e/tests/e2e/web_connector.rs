@@ -4,9 +4,9 @@
 use std::process::Command;
 
 use e2e::quickbooks::Company;
-use e2e::server::{command, PostgresDatabase, Server};
+use e2e::server::{PostgresDatabase, Server, command};
 use e2e::web_connector::{Step, WebConnector};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 const PASSWORD: &str = "web connector pw";
 
@@ -42,8 +42,14 @@ impl Paired {
     }
 
     fn log_kinds(&self) -> Vec<String> {
-        let data = self.data("query($c: ID!) { transactionLog(connectionId: $c, first: 200) { edges { node { kind } } } }");
-        data["transactionLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap().to_owned()).collect()
+        let data =
+            self.data("query($c: ID!) { transactionLog(connectionId: $c, first: 200) { edges { node { kind } } } }");
+        data["transactionLog"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
+            .collect()
     }
 }
 
@@ -82,7 +88,10 @@ fn pair_on(server: Server, dir: tempfile::TempDir) -> Paired {
         .unwrap();
     let token = signed["data"]["signUp"]["accessToken"].as_str().unwrap().to_owned();
     let mut paired = Paired { server, token, connection_id: String::new(), user_name: String::new(), _dir: dir };
-    let created = paired.graphql("mutation { createConnection(input: { name: \"Main\", runEveryMinutes: 10 }) { id webConnectorUserName } }", json!({}));
+    let created = paired.graphql(
+        "mutation { createConnection(input: { name: \"Main\", runEveryMinutes: 10 }) { id webConnectorUserName } }",
+        json!({}),
+    );
     paired.connection_id = created["data"]["createConnection"]["id"].as_str().unwrap().to_owned();
     paired.user_name = created["data"]["createConnection"]["webConnectorUserName"].as_str().unwrap().to_owned();
     let set = paired.graphql("mutation($c: ID!, $p: String!) { setWebConnectorPassword(connectionId: $c, password: $p) { hasWebConnectorPassword } }", json!({ "c": paired.connection_id, "p": PASSWORD }));
@@ -101,7 +110,10 @@ fn a_first_run_reads_the_company_and_every_list_and_the_wizard_can_use_them() {
     assert!(report.progress[..report.progress.len() - 1].iter().all(|p| *p < 100), "{:?}", report.progress);
     assert_eq!(report.progress.len(), 4, "one round for the lists, three pages of items: {:?}", report.progress);
     assert!(report.close_message.unwrap().contains("lists read"));
-    assert!(company.requests.iter().all(|r| r.contains("<?qbxml version=\"13.0\"?>")), "QuickBooks 2014-level companies get 13.0");
+    assert!(
+        company.requests.iter().all(|r| r.contains("<?qbxml version=\"13.0\"?>")),
+        "QuickBooks 2014-level companies get 13.0"
+    );
 
     let data = paired.data(
         "query($c: ID!) { connection(id: $c) { lastContactAt company { name country edition qbxmlVersions } }
@@ -115,7 +127,12 @@ fn a_first_run_reads_the_company_and_every_list_and_the_wizard_can_use_them() {
     assert_eq!(connection["company"]["edition"], "QuickBooks Premier 2024");
     assert_eq!(connection["company"]["qbxmlVersions"].as_array().unwrap().last().unwrap(), "13.0");
     let count = |kind: &str| {
-        data["quickbooksLists"]["status"].as_array().unwrap().iter().find(|s| s["kind"] == kind).map(|s| s["entryCount"].as_i64().unwrap())
+        data["quickbooksLists"]["status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["kind"] == kind)
+            .map(|s| s["entryCount"].as_i64().unwrap())
     };
     assert_eq!(count("ITEM"), Some(1_203));
     assert_eq!(count("ACCOUNT"), Some(8));
@@ -148,12 +165,18 @@ fn with_nothing_to_do_the_answer_is_none_until_a_refresh_is_asked_for() {
     assert_eq!(idle.authenticate.get(2).map(String::as_str), Some("600"), "come back at the connection's interval");
 
     company.add("Class", "Wholesale", "");
-    let asked = paired.data("mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { listsRefreshRequestedAt } }");
+    let asked =
+        paired.data("mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { listsRefreshRequestedAt } }");
     assert!(asked["refreshQuickbooksLists"]["listsRefreshRequestedAt"].is_string());
     let refreshed = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(refreshed.progress.last(), Some(&100));
     let classes = paired.data("query($c: ID!) { connection(id: $c) { listsRefreshRequestedAt } quickbooksLists(connectionId: $c) { entries(kind: CLASS) { edges { node { fullName } } } } }");
-    let names: Vec<&str> = classes["quickbooksLists"]["entries"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["fullName"].as_str().unwrap()).collect();
+    let names: Vec<&str> = classes["quickbooksLists"]["entries"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["fullName"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Retail", "Web", "Wholesale"]);
     assert!(classes["connection"]["listsRefreshRequestedAt"].is_null(), "the refresh is done");
     assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
@@ -192,23 +215,56 @@ fn a_second_session_for_the_same_company_file_is_busy() {
 fn malformed_soap_gets_a_fault_and_unknown_tickets_end_cleanly() {
     let paired = paired(None);
     let wc = paired.web_connector(PASSWORD);
-    for body in ["not xml at all", "<html><body>hi</body></html>", "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><dropTables/></soap:Body></soap:Envelope>"] {
+    for body in [
+        "not xml at all",
+        "<html><body>hi</body></html>",
+        "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><soap:Body><dropTables/></soap:Body></soap:Envelope>",
+    ] {
         let (status, answer) = wc.post_raw("\"x\"", body.to_owned());
         assert_eq!(status, 500, "{answer}");
         let document = roxmltree::Document::parse(&answer).expect("a fault is XML");
         let fault = document.descendants().find(|n| n.tag_name().name() == "Fault").expect("a SOAP Fault");
-        assert_eq!(fault.children().find(|n| n.tag_name().name() == "faultcode").and_then(|n| n.text()), Some("soap:Client"));
+        assert_eq!(
+            fault.children().find(|n| n.tag_name().name() == "faultcode").and_then(|n| n.text()),
+            Some("soap:Client")
+        );
     }
     let ticket = [("ticket", "no-such-ticket")];
-    assert_eq!(wc.call("sendRequestXML", &[("ticket", "no-such-ticket"), ("strHCPResponse", ""), ("strCompanyFileName", ""), ("qbXMLCountry", "US"), ("qbXMLMajorVers", "13"), ("qbXMLMinorVers", "0")])[0], "");
+    assert_eq!(
+        wc.call(
+            "sendRequestXML",
+            &[
+                ("ticket", "no-such-ticket"),
+                ("strHCPResponse", ""),
+                ("strCompanyFileName", ""),
+                ("qbXMLCountry", "US"),
+                ("qbXMLMajorVers", "13"),
+                ("qbXMLMinorVers", "0")
+            ]
+        )[0],
+        ""
+    );
     assert!(wc.call("getLastError", &ticket)[0].contains("Run the Web Connector again"));
-    assert_eq!(wc.call("receiveResponseXML", &[("ticket", "no-such-ticket"), ("response", "<QBXML/>"), ("hresult", ""), ("message", "")])[0], "-1");
-    assert_eq!(wc.call("connectionError", &[("ticket", "no-such-ticket"), ("hresult", "0x80040408"), ("message", "x")])[0], "done");
+    assert_eq!(
+        wc.call(
+            "receiveResponseXML",
+            &[("ticket", "no-such-ticket"), ("response", "<QBXML/>"), ("hresult", ""), ("message", "")]
+        )[0],
+        "-1"
+    );
+    assert_eq!(
+        wc.call("connectionError", &[("ticket", "no-such-ticket"), ("hresult", "0x80040408"), ("message", "x")])[0],
+        "done"
+    );
     assert_eq!(wc.call("closeConnection", &ticket)[0], "OK");
 
     let wsdl = reqwest::blocking::get(paired.server.url("/qbwc?wsdl")).unwrap().text().unwrap();
     let document = roxmltree::Document::parse(&wsdl).unwrap();
-    assert!(document.descendants().any(|n| n.tag_name().name() == "operation" && n.attribute("name") == Some("receiveResponseXML")));
+    assert!(
+        document
+            .descendants()
+            .any(|n| n.tag_name().name() == "operation" && n.attribute("name") == Some("receiveResponseXML"))
+    );
 }
 
 #[test]
@@ -217,15 +273,38 @@ fn a_quickbooks_error_ends_the_run_with_the_reason_in_plain_english() {
     let wc = paired.web_connector(PASSWORD);
     let company = Company::us_sample(0);
     let ticket = wc.call("authenticate", &[("strUserName", &paired.user_name), ("strPassword", PASSWORD)])[0].clone();
-    let request = wc.call("sendRequestXML", &[("ticket", &ticket), ("strHCPResponse", &company.hcp_response()), ("strCompanyFileName", ""), ("qbXMLCountry", "US"), ("qbXMLMajorVers", "13"), ("qbXMLMinorVers", "0")]);
+    let request = wc.call(
+        "sendRequestXML",
+        &[
+            ("ticket", &ticket),
+            ("strHCPResponse", &company.hcp_response()),
+            ("strCompanyFileName", ""),
+            ("qbXMLCountry", "US"),
+            ("qbXMLMajorVers", "13"),
+            ("qbXMLMinorVers", "0"),
+        ],
+    );
     assert!(request[0].contains("<AccountQueryRq"));
-    let percent = wc.call("receiveResponseXML", &[("ticket", &ticket), ("response", ""), ("hresult", "0x80040400"), ("message", "QuickBooks found an error when parsing the provided XML text stream.")]);
+    let percent = wc.call(
+        "receiveResponseXML",
+        &[
+            ("ticket", &ticket),
+            ("response", ""),
+            ("hresult", "0x80040400"),
+            ("message", "QuickBooks found an error when parsing the provided XML text stream."),
+        ],
+    );
     assert_eq!(percent[0], "-1");
     let reason = wc.call("getLastError", &[("ticket", &ticket)])[0].clone();
     assert!(reason.contains("0x80040400") && reason.contains("could not read a request"), "{reason}");
     assert!(wc.call("closeConnection", &[("ticket", &ticket)])[0].contains("error"));
     let errors = paired.data("query($c: ID!) { transactionLog(connectionId: $c, filter: { levels: [ERROR] }) { edges { node { kind message details } } } }");
-    let first = &errors["transactionLog"]["edges"].as_array().unwrap().iter().find(|e| e["node"]["kind"] == "QUICKBOOKS_ERROR").expect("the error is logged")["node"];
+    let first = &errors["transactionLog"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["kind"] == "QUICKBOOKS_ERROR")
+        .expect("the error is logged")["node"];
     assert_eq!(first["details"]["hresult"], "0x80040400");
 }
 
@@ -234,12 +313,21 @@ fn a_web_connector_that_vanishes_mid_run_loses_nothing_and_a_later_run_finishes(
     let paired = paired(Some("web_connector_lease_seconds = 1\n"));
     let mut company = Company::us_sample(1_200);
     // Gone right after QuickBooks answered the first item page.
-    let dropped = paired.web_connector(PASSWORD).run_with(&mut company, |round, _| if round == 1 { Step::DropAfterSend } else { Step::Continue });
+    let dropped = paired
+        .web_connector(PASSWORD)
+        .run_with(&mut company, |round, _| if round == 1 { Step::DropAfterSend } else { Step::Continue });
     assert!(dropped.close_message.is_none());
     let half = paired.data("query($c: ID!) { quickbooksLists(connectionId: $c) { status { kind } } }");
-    assert!(!half["quickbooksLists"]["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM"), "half an item list is never shown");
+    assert!(
+        !half["quickbooksLists"]["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM"),
+        "half an item list is never shown"
+    );
 
-    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "busy", "the vanished session still holds the file");
+    assert_eq!(
+        paired.web_connector(PASSWORD).run(&mut company).status(),
+        "busy",
+        "the vanished session still holds the file"
+    );
     std::thread::sleep(std::time::Duration::from_millis(1_500));
     let finished = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(finished.progress.last(), Some(&100), "{finished:?}");
@@ -260,7 +348,18 @@ fn a_server_restarted_mid_session_carries_the_same_session_on() {
     let mut company = Company::us_sample(0);
     let wc = paired.web_connector(PASSWORD);
     let ticket = wc.call("authenticate", &[("strUserName", &paired.user_name), ("strPassword", PASSWORD)])[0].clone();
-    let request = wc.call("sendRequestXML", &[("ticket", &ticket), ("strHCPResponse", &company.hcp_response()), ("strCompanyFileName", ""), ("qbXMLCountry", "US"), ("qbXMLMajorVers", "13"), ("qbXMLMinorVers", "0")])[0].clone();
+    let request = wc.call(
+        "sendRequestXML",
+        &[
+            ("ticket", &ticket),
+            ("strHCPResponse", &company.hcp_response()),
+            ("strCompanyFileName", ""),
+            ("qbXMLCountry", "US"),
+            ("qbXMLMajorVers", "13"),
+            ("qbXMLMinorVers", "0"),
+        ],
+    )[0]
+    .clone();
     let answer = company.execute(&request);
 
     let Paired { server, token, connection_id, user_name, _dir } = paired;
@@ -274,12 +373,30 @@ fn a_server_restarted_mid_session_carries_the_same_session_on() {
     let server = Server::start(again);
     let paired = Paired { server, token, connection_id, user_name, _dir };
 
-    let percent: i32 = wc.call("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])[0].parse().unwrap();
+    let percent: i32 = wc
+        .call("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])[0]
+        .parse()
+        .unwrap();
     assert!(percent > 0 && percent < 100, "{percent}");
-    let request = wc.call("sendRequestXML", &[("ticket", &ticket), ("strHCPResponse", ""), ("strCompanyFileName", ""), ("qbXMLCountry", "US"), ("qbXMLMajorVers", "13"), ("qbXMLMinorVers", "0")])[0].clone();
+    let request = wc.call(
+        "sendRequestXML",
+        &[
+            ("ticket", &ticket),
+            ("strHCPResponse", ""),
+            ("strCompanyFileName", ""),
+            ("qbXMLCountry", "US"),
+            ("qbXMLMajorVers", "13"),
+            ("qbXMLMinorVers", "0"),
+        ],
+    )[0]
+    .clone();
     assert!(request.contains("<ItemQueryRq"), "the session goes on where it was: {request}");
     let answer = company.execute(&request);
-    assert_eq!(wc.call("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])[0], "100");
+    assert_eq!(
+        wc.call("receiveResponseXML", &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")])
+            [0],
+        "100"
+    );
     assert!(wc.call("closeConnection", &[("ticket", &ticket)])[0].contains("lists read"));
     let data = paired.data("query($c: ID!) { quickbooksLists(connectionId: $c) { read } }");
     assert_eq!(data["quickbooksLists"]["read"], true);
@@ -296,7 +413,8 @@ fn the_qwc_file_downloads_for_its_owner_only() {
     assert!(mine.headers()["content-disposition"].to_str().unwrap().contains("ledgerbridge-main.qwc"));
     let file = mine.text().unwrap();
     let qwc = roxmltree::Document::parse(&file).unwrap();
-    let text = |tag: &str| qwc.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap_or("").to_owned();
+    let text =
+        |tag: &str| qwc.descendants().find(|n| n.has_tag_name(tag)).and_then(|n| n.text()).unwrap_or("").to_owned();
     assert_eq!(text("UserName"), paired.user_name);
     assert_eq!(text("AppURL"), paired.server.url("/qbwc"));
     assert_eq!(text("RunEveryNMinutes"), "10");
@@ -321,7 +439,8 @@ fn a_plain_http_public_address_is_refused_with_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(serve(dir.path(), &["--public-url", "http://books.example.com"]));
     let paired = pair_on(server, dir);
-    let answer = paired.graphql("query($c: ID!) { connection(id: $c) { qwcFile } }", json!({ "c": paired.connection_id }));
+    let answer =
+        paired.graphql("query($c: ID!) { connection(id: $c) { qwcFile } }", json!({ "c": paired.connection_id }));
     assert_eq!(answer["errors"][0]["extensions"]["code"], "VALIDATION");
     assert!(answer["errors"][0]["message"].as_str().unwrap().contains("https://"), "{answer}");
     let download = reqwest::blocking::Client::new()
@@ -342,7 +461,10 @@ fn a_canadian_company_on_qbxml_16_is_recorded_as_such() {
     company.supported_versions.push("16.0".into());
     let report = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(report.progress.last(), Some(&100));
-    assert!(company.requests.iter().all(|r| r.contains("<?qbxml version=\"16.0\"?>")), "validated against the 16.0 schema");
+    assert!(
+        company.requests.iter().all(|r| r.contains("<?qbxml version=\"16.0\"?>")),
+        "validated against the 16.0 schema"
+    );
     let data = paired.data("query($c: ID!) { connection(id: $c) { company { country } } }");
     assert_eq!(data["connection"]["company"]["country"], "CA");
 }
@@ -363,12 +485,21 @@ fn the_web_connector_reads_the_lists_on_postgresql_too() {
     let wc = paired.web_connector(PASSWORD);
     assert_eq!(wc.run(&mut company).status(), "none");
     let data = paired.data("query($c: ID!) { quickbooksLists(connectionId: $c) { status { kind entryCount } } }");
-    assert!(data["quickbooksLists"]["status"].as_array().unwrap().iter().any(|s| s["kind"] == "ITEM" && s["entryCount"] == 1_203));
+    assert!(
+        data["quickbooksLists"]["status"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["kind"] == "ITEM" && s["entryCount"] == 1_203)
+    );
     drop(paired);
 }
 
 /// A graphql-transport-ws subscription over a blocking websocket.
-fn subscribe(paired: &Paired, query: &str) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+fn subscribe(
+    paired: &Paired,
+    query: &str,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
     use tungstenite::client::IntoClientRequest;
     let mut request = format!("ws://127.0.0.1:{}/graphql/ws", paired.server.port).into_client_request().unwrap();
     request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
@@ -376,14 +507,24 @@ fn subscribe(paired: &Paired, query: &str) -> tungstenite::WebSocket<tungstenite
     if let tungstenite::stream::MaybeTlsStream::Plain(stream) = socket.get_ref() {
         stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
     }
-    let send = |socket: &mut tungstenite::WebSocket<_>, value: Value| socket.send(tungstenite::Message::text(value.to_string())).unwrap();
-    send(&mut socket, json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", paired.token) } }));
+    let send = |socket: &mut tungstenite::WebSocket<_>, value: Value| {
+        socket.send(tungstenite::Message::text(value.to_string())).unwrap()
+    };
+    send(
+        &mut socket,
+        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", paired.token) } }),
+    );
     assert_eq!(next_message(&mut socket)["type"], "connection_ack");
-    send(&mut socket, json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "c": paired.connection_id } } }));
+    send(
+        &mut socket,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": query, "variables": { "c": paired.connection_id } } }),
+    );
     socket
 }
 
-fn next_message(socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>) -> Value {
+fn next_message(
+    socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+) -> Value {
     loop {
         match socket.read().expect("a message within 20 s") {
             tungstenite::Message::Text(text) => {
@@ -400,9 +541,13 @@ fn next_message(socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTl
 #[test]
 fn the_dashboard_sees_the_sync_percent_live_as_the_web_connector_reports_it() {
     let paired = paired(None);
-    let mut socket = subscribe(&paired, "subscription($c: ID!) { syncProgress(connectionId: $c) { percent running message } }");
+    let mut socket =
+        subscribe(&paired, "subscription($c: ID!) { syncProgress(connectionId: $c) { percent running message } }");
     let first = next_message(&mut socket);
-    assert_eq!(first["payload"]["data"]["syncProgress"], json!({ "percent": 0, "running": false, "message": "Waiting for the Web Connector" }));
+    assert_eq!(
+        first["payload"]["data"]["syncProgress"],
+        json!({ "percent": 0, "running": false, "message": "Waiting for the Web Connector" })
+    );
 
     let web_connector = paired.web_connector(PASSWORD);
     let run = std::thread::spawn(move || {
