@@ -17,6 +17,7 @@ mod http;
 pub mod orders;
 pub mod qbxml;
 pub mod quickbooks_lists;
+pub mod stores;
 pub mod transaction_log;
 pub mod web_connector;
 pub mod wizard;

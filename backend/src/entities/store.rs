@@ -9,6 +9,7 @@ pub struct Model {
     pub platform: String,
     pub name: String,
     pub created_at: DateTimeUtc,
+    pub webhook_secret: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,13 @@ pub struct Model {
     pub payload: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    pub qb_txn_id: Option<String>,
+    pub qb_txn_type: Option<String>,
+    pub qb_ref_number: Option<String>,
+    pub qb_payment_txn_id: Option<String>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub synced_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

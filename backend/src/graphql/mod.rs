@@ -14,15 +14,33 @@ use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::app::AppState;
 use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
 use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
+use crate::orders::graphql::{OrdersMutation, OrdersQuery};
+use crate::stores::graphql::{StoresMutation, StoresQuery};
 use crate::transaction_log::graphql::{LogQuery, LogSubscription};
 use crate::web_connector::graphql::SyncSubscription;
 use crate::wizard::graphql::{WizardMutation, WizardQuery};
 
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(server_info::ServerQuery, AccountsQuery, ConnectionsQuery, ListsQuery, WizardQuery, LogQuery);
+pub struct QueryRoot(
+    server_info::ServerQuery,
+    AccountsQuery,
+    ConnectionsQuery,
+    ListsQuery,
+    WizardQuery,
+    LogQuery,
+    StoresQuery,
+    OrdersQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct MutationRoot(AccountsMutation, ConnectionsMutation, ListsMutation, WizardMutation);
+pub struct MutationRoot(
+    AccountsMutation,
+    ConnectionsMutation,
+    ListsMutation,
+    WizardMutation,
+    StoresMutation,
+    OrdersMutation,
+);
 
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(LogSubscription, SyncSubscription);

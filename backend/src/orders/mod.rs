@@ -1,7 +1,10 @@
-//! Orders: one canonical model every store maps into, its arithmetic check, and how an order
-//! becomes a QuickBooks transaction under a connection's settings.
+//! Orders: one canonical model every store maps into, its arithmetic check, how an order
+//! becomes a QuickBooks transaction under a connection's settings, and storing orders.
+pub mod graphql;
 pub mod mapping;
 pub mod model;
+pub mod service;
 
-pub use mapping::{CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem, map_order};
+pub use mapping::{map_order, CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem};
 pub use model::{Address, Order, OrderLine, ShippingLine, TaxLine};
+pub use service::OrderStatus;

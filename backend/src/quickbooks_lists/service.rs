@@ -177,6 +177,23 @@ async fn record_read(
     Ok(())
 }
 
+/// Adds entries Ledgerbridge itself created in QuickBooks (an item made for an order), so the
+/// next order finds them without waiting for the lists to be read again.
+pub async fn append_entries(db: &DatabaseConnection, connection_id: Uuid, kind: ListKind, entries: Vec<NewListEntry>) -> ServiceResult<()> {
+    let kind_text = db_enum::to_db(&kind);
+    for row in to_rows(connection_id, &kind_text, entries) {
+        qb_list_entry::Entity::insert(row)
+            .on_conflict(
+                OnConflict::columns([qb_list_entry::Column::ConnectionId, qb_list_entry::Column::Kind, qb_list_entry::Column::FullName])
+                    .update_columns([qb_list_entry::Column::ListId, qb_list_entry::Column::IsActive])
+                    .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// When each list was last read, and how many entries it had.
 pub async fn read_status(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<qb_list_read::Model>> {
     Ok(qb_list_read::Entity::find().filter(qb_list_read::Column::ConnectionId.eq(connection_id)).all(db).await?)

@@ -35,6 +35,13 @@ pub enum LogKind {
     WebConnectorSessionEnded,
     WebConnectorLoginFailed,
     QuickbooksError,
+    OrderReceived,
+    OrderSynced,
+    OrderLinked,
+    OrderFailed,
+    OrderParked,
+    CustomerCreated,
+    ItemCreated,
 }
 
 /// A stored log entry.

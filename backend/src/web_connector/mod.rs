@@ -2,6 +2,7 @@
 //! step by step), the `.qwc` file that pairs it, and QuickBooks' errors in plain English.
 pub mod explain;
 pub mod graphql;
+pub mod order_sync;
 mod plan;
 pub mod progress;
 pub mod qwc;

@@ -4,7 +4,9 @@
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
+use super::order_sync::OrderStage;
 use crate::qbxml::lists::{
     ITEM_COUNT_REQUEST_ID, ITEM_PAGE, LISTS_READ, Page, entries_from, item_count_query, list_query,
 };
@@ -18,6 +20,8 @@ pub enum Step {
     ReadLists,
     /// The item list, page by page through a QuickBooks iterator.
     ReadItems { iterator_id: Option<String>, read: u32 },
+    /// One order, in two round trips (see `order_sync`).
+    SyncOrder { order_id: Uuid, stage: OrderStage },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,14 +30,50 @@ pub struct Plan {
     /// Round trips done and expected, for the progress the Web Connector shows.
     pub done: u32,
     pub expected: u32,
+    /// Whether this session reads the lists, and how many orders it was given.
+    #[serde(default)]
+    pub reads_lists: bool,
+    #[serde(default)]
+    pub orders: u32,
 }
 
 impl Plan {
-    pub fn read_lists() -> Self {
-        Self {
-            steps: VecDeque::from([Step::ReadLists, Step::ReadItems { iterator_id: None, read: 0 }]),
-            done: 0,
-            expected: 2,
+    /// A session that reads the lists (when asked) and then sends `orders`, oldest first.
+    pub fn new(read_lists: bool, orders: Vec<Uuid>) -> Self {
+        let mut steps = VecDeque::new();
+        if read_lists {
+            steps.push_back(Step::ReadLists);
+            steps.push_back(Step::ReadItems { iterator_id: None, read: 0 });
+        }
+        let count = orders.len() as u32;
+        steps.extend(orders.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Check }));
+        Self { steps, done: 0, expected: if read_lists { 2 } else { 0 } + 2 * count, reads_lists: read_lists, orders: count }
+    }
+
+    /// The order step in front has moved on: to its next stage, or it is done.
+    pub fn complete_order_step(&mut self, next: Option<OrderStage>) {
+        let Some(Step::SyncOrder { order_id, stage }) = self.steps.pop_front() else { return };
+        match next {
+            Some(next) => {
+                self.done += 1;
+                self.steps.push_front(Step::SyncOrder { order_id, stage: next });
+            }
+            // Done after one round trip (linked, or failed at the check): it needed no second.
+            None if stage == OrderStage::Check => self.done += 2,
+            None => self.done += 1,
+        }
+    }
+
+    /// The order step in front needs no request (no longer pending, or parked before sending).
+    pub fn skip_order(&mut self) {
+        self.complete_order_step(None);
+    }
+
+    /// The order in front, if an order step is in front.
+    pub fn front_order(&self) -> Option<(Uuid, OrderStage)> {
+        match self.steps.front() {
+            Some(Step::SyncOrder { order_id, stage }) => Some((*order_id, stage.clone())),
+            _ => None,
         }
     }
 
@@ -65,6 +105,8 @@ impl Plan {
             Step::ReadItems { iterator_id: Some(id), .. } => {
                 document.push(&list_query(ListKind::Item, Page::Continue { iterator_id: id }))
             }
+            // Orders need the database to be written; the service asks `order_sync`.
+            Step::SyncOrder { .. } => return None,
         }
         Some(document.finish())
     }
@@ -110,6 +152,11 @@ impl Plan {
                     None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
                 }
             }
+            Step::SyncOrder { .. } => {
+                // Not for this function: put it back and undo the count.
+                self.steps.push_front(step);
+                self.done -= 1;
+            }
         }
         effects
     }
@@ -118,9 +165,18 @@ impl Plan {
     /// network dropped). Reads are safe to repeat; an item iterator cannot be resumed, so the
     /// item list starts over.
     pub fn recover_lost_answer(&mut self) {
-        if let Some(Step::ReadItems { iterator_id, read }) = self.steps.front_mut() {
-            *iterator_id = None;
-            *read = 0;
+        match self.steps.front_mut() {
+            Some(Step::ReadItems { iterator_id, read }) => {
+                *iterator_id = None;
+                *read = 0;
+            }
+            // Whether QuickBooks committed the transaction is unknown: check again before
+            // posting, so it is linked if it is there and added only if it is not.
+            Some(Step::SyncOrder { stage, .. }) if *stage != OrderStage::Check => {
+                *stage = OrderStage::Check;
+                self.expected += 1;
+            }
+            _ => {}
         }
     }
 }
@@ -156,7 +212,7 @@ mod tests {
     #[test]
     fn items_are_read_page_by_page_and_progress_only_grows() {
         let mut plan =
-            Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1 };
+            Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1, reads_lists: true, orders: 0 };
         assert!(plan.next_request(QbxmlVersion::BASELINE).unwrap().contains("iterator=\"Start\""));
         let effects = plan.apply(&item_answer(&["A", "B"], 1_000));
         assert!(matches!(&effects[0], Effect::ItemPage { first_page: true, entries } if entries.len() == 2));
@@ -174,7 +230,7 @@ mod tests {
 
     #[test]
     fn a_lost_answer_restarts_the_item_list() {
-        let mut plan = Plan::read_lists();
+        let mut plan = Plan::new(true, Vec::new());
         plan.steps[1] = Step::ReadItems { iterator_id: Some("{old}".into()), read: 500 };
         plan.steps.pop_front();
         plan.recover_lost_answer();
@@ -182,8 +238,24 @@ mod tests {
     }
 
     #[test]
+    fn an_order_whose_answer_was_lost_is_checked_again_and_progress_never_falls() {
+        let id = Uuid::nil();
+        let mut plan = Plan::new(false, vec![id, Uuid::max()]);
+        assert_eq!(plan.expected, 4);
+        plan.complete_order_step(Some(OrderStage::Post { customer_exists: true }));
+        let before = plan.percent();
+        plan.recover_lost_answer();
+        assert_eq!(plan.front_order(), Some((id, OrderStage::Check)));
+        assert!(plan.percent() <= before);
+        plan.complete_order_step(None);
+        plan.skip_order();
+        assert!(plan.is_finished());
+        assert_eq!(plan.percent(), 100);
+    }
+
+    #[test]
     fn a_failed_list_is_reported_not_emptied() {
-        let mut plan = Plan::read_lists();
+        let mut plan = Plan::new(true, Vec::new());
         let answer = QbxmlResponse::parse("<QBXML><QBXMLMsgsRs><AccountQueryRs requestID=\"ACCOUNT\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"off\"/></QBXMLMsgsRs></QBXML>").unwrap();
         let effects = plan.apply(&answer);
         assert!(matches!(&effects[0], Effect::ListFailed(ListKind::Account, status) if status.code == 3250));

@@ -10,10 +10,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::explain;
+use super::order_sync::{self, OrderStage, SyncContext};
 use super::plan::{Effect, Plan};
 use super::progress::{ProgressBus, of_session};
 use crate::accounts::password::verify_password_blocking;
-use crate::entities::{qb_connection, wc_session};
+use crate::entities::{qb_connection, store_order, wc_session};
+use crate::orders::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
 use crate::qbxml::host::{parse_company_profile, same_guid};
 use crate::qbxml::lists::LISTS_READ;
@@ -70,14 +72,40 @@ async fn log(
     record_log_entry(db, bus, entry).await.map(|_| ())
 }
 
-/// Whether a session would find anything to do.
-async fn has_work(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<bool> {
+/// Whether the lists must be read this session.
+async fn lists_needed(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<bool> {
     if connection.lists_refresh_requested_at.is_some() {
         return Ok(true);
     }
     // A list never read (or whose reading was interrupted) is work.
     let read: Vec<String> = read_status(db, connection.id).await?.into_iter().map(|r| r.kind).collect();
     Ok(LISTS_READ.iter().any(|kind| !read.contains(&crate::db_enum::to_db(kind))))
+}
+
+/// The orders to send this session, oldest first: pending, and ready to go. Orders with a
+/// problem found before sending are parked here, with the reason in the log.
+async fn orders_to_send(db: &DatabaseConnection, bus: &LogBus, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
+    use sea_orm::QueryOrder;
+    if connection.setup_completed_at.is_none() {
+        return Ok(Vec::new());
+    }
+    let ctx = SyncContext::load(db, connection).await?;
+    if !ctx.sends_orders() {
+        return Ok(Vec::new());
+    }
+    let pending = store_order::Entity::find()
+        .filter(store_order::Column::ConnectionId.eq(connection.id))
+        .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)))
+        .order_by_asc(store_order::Column::Id)
+        .all(db)
+        .await?;
+    let mut ready = Vec::with_capacity(pending.len());
+    for order in pending {
+        if order_sync::ready(db, bus, &ctx, order.id).await? {
+            ready.push(order.id);
+        }
+    }
+    Ok(ready)
 }
 
 pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
@@ -115,7 +143,9 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     active.wc_locked_until = Set(None);
     active.last_contact_at = Set(Some(now));
     let connection = active.update(db).await?;
-    if !has_work(db, &connection).await? {
+    let read_lists = lists_needed(db, &connection).await?;
+    let orders = orders_to_send(db, bus, &connection).await?;
+    if !read_lists && orders.is_empty() {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
     // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
@@ -134,7 +164,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     if taken.rows_affected != 1 {
         return Ok(AuthOutcome::Busy);
     }
-    let plan = Plan::read_lists();
+    let plan = Plan::new(read_lists, orders);
     let session = wc_session::ActiveModel {
         ticket: Set(ticket.clone()),
         connection_id: Set(connection.id),
@@ -157,7 +187,11 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
         connection.id,
         LogLevel::Info,
         LogKind::WebConnectorSessionStarted,
-        "The Web Connector connected: reading the QuickBooks lists".to_owned(),
+        match (plan.reads_lists, plan.orders) {
+            (true, 0) => "The Web Connector connected: reading the QuickBooks lists".to_owned(),
+            (true, n) => format!("The Web Connector connected: reading the QuickBooks lists, then sending {n} orders"),
+            (false, n) => format!("The Web Connector connected: sending {n} orders"),
+        },
         None,
     )
     .await?;
@@ -260,8 +294,24 @@ pub async fn send_request_xml(
         // The last request's answer never arrived: reading again is safe.
         plan.recover_lost_answer();
     }
-    let Some(request) = plan.next_request(version) else {
-        return Ok(String::new());
+    let mut sync_context = None;
+    let request = loop {
+        match plan.front_order() {
+            None => match plan.next_request(version) {
+                Some(request) => break request,
+                None => return Ok(String::new()),
+            },
+            Some((order_id, stage)) => {
+                if sync_context.is_none() {
+                    sync_context = Some(SyncContext::load(db, &connection).await?);
+                }
+                let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
+                match order_sync::request(db, bus, ctx, order_id, &stage, version).await? {
+                    Some(request) => break request,
+                    None => plan.skip_order(),
+                }
+            }
+        }
     };
     let mut active: wc_session::ActiveModel = session.into();
     active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
@@ -336,11 +386,28 @@ pub async fn receive_response_xml(
         }
     };
     let mut plan = plan_of(&session)?;
-    for effect in plan.apply(&answer) {
-        store_effect(db, bus, connection.id, effect).await?;
+    match plan.front_order() {
+        Some((order_id, stage)) => {
+            let ctx = SyncContext::load(db, &connection).await?;
+            let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
+            plan.complete_order_step(next);
+            // Orders that need no request (parked meanwhile) are passed over now, so the Web
+            // Connector is never asked for a request when none is left.
+            while let Some((next_id, OrderStage::Check)) = plan.front_order() {
+                if order_sync::ready(db, bus, &ctx, next_id).await? {
+                    break;
+                }
+                plan.skip_order();
+            }
+        }
+        None => {
+            for effect in plan.apply(&answer) {
+                store_effect(db, bus, connection.id, effect).await?;
+            }
+        }
     }
     let progress = plan.percent().max(session.progress);
-    if plan.is_finished() {
+    if plan.is_finished() && plan.reads_lists {
         finish_lists(db, &connection, session.created_at).await?;
     }
     let mut active: wc_session::ActiveModel = session.into();
@@ -348,7 +415,14 @@ pub async fn receive_response_xml(
     active.in_flight = Set(None);
     active.progress = Set(progress);
     let session = active.update(db).await?;
-    progress_bus.publish(of_session(&session, if plan.is_finished() { "Finished" } else { "Reading QuickBooks" }));
+    let doing = if plan.is_finished() {
+        "Finished"
+    } else if plan.front_order().is_some() {
+        "Sending orders to QuickBooks"
+    } else {
+        "Reading QuickBooks"
+    };
+    progress_bus.publish(of_session(&session, doing));
     Ok(progress)
 }
 
@@ -449,10 +523,14 @@ pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResul
         .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
         .exec(db)
         .await?;
-    let finished = plan_of(&session)?.is_finished();
-    let summary = match (&session.last_error, finished) {
+    let plan = plan_of(&session)?;
+    let summary = match (&session.last_error, plan.is_finished()) {
         (Some(error), _) => format!("Ledgerbridge: stopped with an error. {error}"),
-        (None, true) => "Ledgerbridge: QuickBooks lists read.".to_owned(),
+        (None, true) => match (plan.reads_lists, plan.orders) {
+            (true, 0) => "Ledgerbridge: QuickBooks lists read.".to_owned(),
+            (true, n) => format!("Ledgerbridge: QuickBooks lists read; {n} orders processed (see the transaction log)."),
+            (false, n) => format!("Ledgerbridge: {n} orders processed (see the transaction log)."),
+        },
         (None, false) => "Ledgerbridge: stopped before finishing; the next run continues.".to_owned(),
     };
     let level = if session.last_error.is_some() { LogLevel::Error } else { LogLevel::Info };

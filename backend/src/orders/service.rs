@@ -1,0 +1,186 @@
+//! Storing orders from any store, idempotently, and reading them back.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::model::Order;
+use crate::accounts::Caller;
+use crate::connections::find_owned;
+use crate::db_enum;
+use crate::entities::{store, store_order};
+use crate::error::{ServiceError, ServiceResult};
+use crate::stores::find_owned_store;
+use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
+use crate::wizard::service::load as load_wizard;
+
+/// Where an order stands with QuickBooks.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum OrderStatus {
+    /// Waiting for the next Web Connector run.
+    Pending,
+    /// In QuickBooks.
+    Synced,
+    /// QuickBooks refused it, or the settings say to fail such orders.
+    Failed,
+    /// Waiting for the merchant (a SKU to map, a tax mapping to add…).
+    Parked,
+    /// Skipped by the merchant.
+    Skipped,
+    /// Left out by the status filter of the Orders step.
+    Filtered,
+}
+
+/// What importing one order did.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    pub order: store_order::Model,
+    pub created: bool,
+}
+
+fn passes_filter(filter: &[String], order: &Order) -> bool {
+    filter.is_empty()
+        || [order.financial_status.as_deref(), order.fulfillment_status.as_deref()]
+            .into_iter()
+            .flatten()
+            .any(|status| filter.iter().any(|f| f.eq_ignore_ascii_case(status.trim())))
+}
+
+/// Stores an order, or updates the stored one with the same store and external id: importing
+/// twice never makes two orders. The Orders step's status filter decides PENDING or FILTERED.
+pub async fn upsert_order(db: &DatabaseConnection, bus: &LogBus, store: &store::Model, order: Order) -> ServiceResult<ImportOutcome> {
+    let connection = crate::entities::qb_connection::Entity::find_by_id(store.connection_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("connection"))?;
+    let settings = load_wizard(db, &connection).await?.settings;
+    let filter = settings.orders.as_ref().map(|o| o.status_filter.clone()).unwrap_or_default();
+    let status = if passes_filter(&filter, &order) { OrderStatus::Pending } else { OrderStatus::Filtered };
+    let payload = serde_json::to_value(&order).map_err(ServiceError::internal)?;
+    let existing = store_order::Entity::find()
+        .filter(store_order::Column::StoreId.eq(store.id))
+        .filter(store_order::Column::ExternalId.eq(order.external_id.clone()))
+        .one(db)
+        .await?;
+    let now = Utc::now();
+    let (model, created) = match existing {
+        Some(row) => {
+            let synced = row.sync_status == db_enum::to_db(&OrderStatus::Synced);
+            let mut active: store_order::ActiveModel = row.into();
+            active.payload = Set(payload);
+            active.order_number = Set(order.number.clone());
+            active.updated_at = Set(now);
+            if !synced {
+                active.sync_status = Set(db_enum::to_db(&status));
+            }
+            (active.update(db).await?, false)
+        }
+        None => {
+            let row = store_order::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                store_id: Set(store.id),
+                connection_id: Set(store.connection_id),
+                external_id: Set(order.external_id.clone()),
+                order_number: Set(order.number.clone()),
+                sync_status: Set(db_enum::to_db(&status)),
+                payload: Set(payload),
+                created_at: Set(now),
+                updated_at: Set(now),
+                qb_txn_id: Set(None),
+                qb_txn_type: Set(None),
+                qb_ref_number: Set(None),
+                qb_payment_txn_id: Set(None),
+                attempts: Set(0),
+                last_error: Set(None),
+                synced_at: Set(None),
+            };
+            (row.insert(db).await?, true)
+        }
+    };
+    let message = match (created, status) {
+        (true, OrderStatus::Filtered) => format!("Order {} received and left out by the status filter", order.number),
+        (true, _) => format!("Order {} received from {}", order.number, store.name),
+        (false, _) => format!("Order {} updated from {}", order.number, store.name),
+    };
+    let mut entry = NewLogEntry::info(store.connection_id, LogKind::OrderReceived, message);
+    entry.order_id = Some(model.id);
+    entry.order_number = Some(order.number.clone());
+    if let Some(problem) = order.arithmetic_problem() {
+        let mut warning = NewLogEntry::info(store.connection_id, LogKind::OrderReceived, format!("Order {} does not add up: {problem}", order.number));
+        warning.level = LogLevel::Warning;
+        warning.order_id = Some(model.id);
+        warning.order_number = Some(order.number.clone());
+        record_log_entry(db, bus, warning).await?;
+    }
+    record_log_entry(db, bus, entry).await?;
+    Ok(ImportOutcome { order: model, created })
+}
+
+/// Imports orders for a partner, each on its own: one bad order does not stop the others.
+pub async fn import(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    store_id: Uuid,
+    orders: Vec<Order>,
+) -> ServiceResult<Vec<ServiceResult<ImportOutcome>>> {
+    let store = find_owned_store(db, caller, store_id).await?;
+    let mut results = Vec::with_capacity(orders.len());
+    for order in orders {
+        results.push(upsert_order(db, bus, &store, order).await);
+    }
+    Ok(results)
+}
+
+/// A connection's orders, newest first, after the cursor `before` (an order id).
+pub async fn list(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    connection_id: Uuid,
+    status: Option<OrderStatus>,
+    before: Option<Uuid>,
+    limit: u64,
+) -> ServiceResult<Vec<store_order::Model>> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let mut condition = Condition::all().add(store_order::Column::ConnectionId.eq(connection.id));
+    if let Some(status) = status {
+        condition = condition.add(store_order::Column::SyncStatus.eq(db_enum::to_db(&status)));
+    }
+    if let Some(before) = before {
+        condition = condition.add(store_order::Column::Id.lt(before));
+    }
+    // Ids are time-ordered (UUID v7): ordering by id is ordering by arrival.
+    Ok(store_order::Entity::find().filter(condition).order_by_desc(store_order::Column::Id).limit(limit).all(db).await?)
+}
+
+pub async fn find_owned_order(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<store_order::Model> {
+    let order = store_order::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("order"))?;
+    find_owned(db, caller, order.connection_id).await.map_err(|_| ServiceError::NotFound("order"))?;
+    Ok(order)
+}
+
+/// The canonical order stored with a row.
+pub fn order_of(row: &store_order::Model) -> ServiceResult<Order> {
+    serde_json::from_value(row.payload.clone()).map_err(ServiceError::internal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::orders::model::tests::sample_order;
+
+    #[test]
+    fn the_status_filter_passes_orders_in_any_listed_status() {
+        let order = sample_order();
+        assert!(passes_filter(&[], &order));
+        assert!(passes_filter(&["paid".into()], &order));
+        assert!(!passes_filter(&["fulfilled".into()], &order));
+        let fulfilled = Order { fulfillment_status: Some("fulfilled".into()), ..order };
+        assert!(passes_filter(&["fulfilled".into()], &fulfilled));
+    }
+}

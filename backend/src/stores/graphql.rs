@@ -1,0 +1,82 @@
+//! Stores over GraphQL.
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use chrono::{DateTime, Utc};
+
+use super::service::{self, Platform};
+use crate::db_enum;
+use crate::entities::store;
+use crate::graphql::{app, caller, parse_id, ApiResult};
+
+pub struct Store(pub store::Model);
+
+#[Object]
+impl Store {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    async fn connection_id(&self) -> ID {
+        ID(self.0.connection_id.to_string())
+    }
+    async fn platform(&self) -> Platform {
+        db_enum::from_db(&self.0.platform).unwrap_or(Platform::Custom)
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Where the store sends its order webhooks.
+    async fn webhook_url(&self, ctx: &Context<'_>) -> String {
+        let platform: Platform = db_enum::from_db(&self.0.platform).unwrap_or(Platform::Custom);
+        format!("{}/webhooks/{}/{}", app(ctx).config.public_url, platform.webhook_segment(), self.0.id)
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct StoreWithSecret {
+    pub store: Store,
+    /// The webhook signing secret. Store it now: it cannot be shown again.
+    pub signing_secret: String,
+}
+
+#[derive(InputObject)]
+pub struct AddStoreInput {
+    pub platform: Platform,
+    pub name: String,
+}
+
+#[derive(Default)]
+pub struct StoresQuery;
+
+#[Object]
+impl StoresQuery {
+    async fn stores(&self, ctx: &Context<'_>, connection_id: ID) -> ApiResult<Vec<Store>> {
+        let id = parse_id(&connection_id, "connection")?;
+        Ok(service::list(&app(ctx).db, &caller(ctx)?, id).await?.into_iter().map(Store).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct StoresMutation;
+
+#[Object]
+impl StoresMutation {
+    async fn add_store(&self, ctx: &Context<'_>, connection_id: ID, input: AddStoreInput) -> ApiResult<StoreWithSecret> {
+        let id = parse_id(&connection_id, "connection")?;
+        let (store, signing_secret) = service::add(&app(ctx).db, &caller(ctx)?, id, input.platform, &input.name).await?;
+        Ok(StoreWithSecret { store: Store(store), signing_secret })
+    }
+
+    async fn rotate_store_secret(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoreWithSecret> {
+        let id = parse_id(&id, "store")?;
+        let (store, signing_secret) = service::rotate_secret(&app(ctx).db, &caller(ctx)?, id).await?;
+        Ok(StoreWithSecret { store: Store(store), signing_secret })
+    }
+
+    async fn remove_store(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Store> {
+        let id = parse_id(&id, "store")?;
+        Ok(Store(service::remove(&app(ctx).db, &caller(ctx)?, id).await?))
+    }
+}

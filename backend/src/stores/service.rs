@@ -1,0 +1,90 @@
+//! Adding, listing and removing stores.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::accounts::tokens::random_token;
+use crate::accounts::Caller;
+use crate::connections::find_owned;
+use crate::db_enum;
+use crate::entities::store;
+use crate::error::{ServiceError, ServiceResult};
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Platform {
+    Shopify,
+    Woocommerce,
+    /// A store of the merchant's own, sending orders through the API.
+    Custom,
+}
+
+impl Platform {
+    /// The path segment of the store's webhook address.
+    pub fn webhook_segment(self) -> &'static str {
+        match self {
+            Platform::Shopify => "shopify",
+            Platform::Woocommerce => "woocommerce",
+            Platform::Custom => "custom",
+        }
+    }
+}
+
+/// The one place a store id from outside becomes a store: only through a connection of the caller.
+pub async fn find_owned_store(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<store::Model> {
+    let store = store::Entity::find_by_id(id).one(db).await?.ok_or(ServiceError::NotFound("store"))?;
+    find_owned(db, caller, store.connection_id).await.map_err(|_| ServiceError::NotFound("store"))?;
+    Ok(store)
+}
+
+/// Adds a store; the signing secret is returned here and never shown again.
+pub async fn add(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    connection_id: Uuid,
+    platform: Platform,
+    name: &str,
+) -> ServiceResult<(store::Model, String)> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ServiceError::invalid("input.name", "give the store a name of 1 to 100 characters"));
+    }
+    let secret = random_token("lbs_");
+    let model = store::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        connection_id: Set(connection.id),
+        platform: Set(db_enum::to_db(&platform)),
+        name: Set(name.to_owned()),
+        created_at: Set(Utc::now()),
+        webhook_secret: Set(secret.clone()),
+    }
+    .insert(db)
+    .await?;
+    Ok((model, secret))
+}
+
+pub async fn list(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid) -> ServiceResult<Vec<store::Model>> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    Ok(store::Entity::find()
+        .filter(store::Column::ConnectionId.eq(connection.id))
+        .order_by_asc(store::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+pub async fn remove(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<store::Model> {
+    let store = find_owned_store(db, caller, id).await?;
+    store::Entity::delete_by_id(store.id).exec(db).await?;
+    Ok(store)
+}
+
+pub async fn rotate_secret(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<(store::Model, String)> {
+    let store = find_owned_store(db, caller, id).await?;
+    let secret = random_token("lbs_");
+    let mut active: store::ActiveModel = store.into();
+    active.webhook_secret = Set(secret.clone());
+    Ok((active.update(db).await?, secret))
+}

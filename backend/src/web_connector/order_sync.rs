@@ -1,0 +1,403 @@
+//! Sending one order to QuickBooks in two round trips, never twice:
+//!
+//! 1. **Check** — is the transaction already in QuickBooks (by RefNumber, or by date and the
+//!    store's number in `Other` when QuickBooks numbers it)? Does the customer exist? A
+//!    transaction found is linked, not added again.
+//! 2. **Post** — create what is missing (customer, items) and the transaction, with its payment,
+//!    in one message set.
+//!
+//! If Post's answer is lost (the Web Connector died, the server restarted), the order goes back
+//! to Check, which finds the transaction when QuickBooks committed it.
+
+use chrono::Utc;
+use rust_decimal::Decimal;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::explain;
+use crate::db_enum;
+use crate::entities::{qb_connection, store, store_order};
+use crate::error::ServiceResult;
+use crate::orders::mapping::{DISCOUNT_ITEM, SHIPPING_ITEM};
+use crate::orders::service::order_of;
+use crate::orders::{map_order, MappedOrder, MappingContext, OrderProblem, OrderStatus};
+use crate::qbxml::items::{item_add, NewItem};
+use crate::qbxml::transactions::{
+    customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date, transaction_query_by_ref,
+    InvoiceRef, Payment,
+};
+use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
+use crate::quickbooks_lists::service::{append_entries, entries};
+use crate::quickbooks_lists::{ListKind, NewListEntry};
+use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
+use crate::wizard::service::{load as load_wizard, mappings};
+use crate::wizard::MappingRow;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "camelCase")]
+pub enum OrderStage {
+    Check,
+    Post { customer_exists: bool },
+}
+
+/// What every order of a connection is mapped with, loaded once per call.
+pub struct SyncContext {
+    settings: crate::wizard::Settings,
+    country: Option<String>,
+    items: Vec<crate::quickbooks_lists::CachedEntry>,
+    payment_methods: Vec<crate::quickbooks_lists::CachedEntry>,
+    tax_mappings: Vec<MappingRow>,
+    stores: Vec<store::Model>,
+}
+
+impl SyncContext {
+    pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Self> {
+        use sea_orm::{ColumnTrait, QueryFilter};
+        Ok(Self {
+            settings: load_wizard(db, connection).await?.settings,
+            country: connection.country.clone(),
+            items: entries(db, connection.id, ListKind::Item).await?,
+            payment_methods: entries(db, connection.id, ListKind::PaymentMethod).await?,
+            tax_mappings: mappings(db, connection.id)
+                .await?
+                .into_iter()
+                .map(|m| MappingRow::normalized(&m.country, &m.region, &m.county, &m.city, &m.tax_code))
+                .collect(),
+            stores: store::Entity::find().filter(store::Column::ConnectionId.eq(connection.id)).all(db).await?,
+        })
+    }
+}
+
+impl SyncContext {
+    /// Whether the Sync Direction step sends store orders to QuickBooks.
+    pub fn sends_orders(&self) -> bool {
+        self.settings.sync_direction.as_ref().is_none_or(|d| d.direction == crate::wizard::SyncDirection::ToQuickbooks)
+    }
+}
+
+/// Everything an order's requests are built from.
+struct Prepared {
+    row: store_order::Model,
+    mapped: MappedOrder,
+}
+
+async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<Option<Prepared>> {
+    let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(None) };
+    if row.sync_status != db_enum::to_db(&OrderStatus::Pending) {
+        return Ok(None);
+    }
+    let order = order_of(&row)?;
+    let context = MappingContext {
+        settings: &ctx.settings,
+        store_name: ctx.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
+        country: ctx.country.as_deref(),
+        items: &ctx.items,
+        payment_methods: &ctx.payment_methods,
+        tax_mappings: &ctx.tax_mappings,
+        order_id: row.id,
+    };
+    let mapped = map_order(&order, &context);
+    Ok(Some(Prepared { row, mapped }))
+}
+
+/// Whether an order can be sent now. An order with a problem found before sending (a SKU to
+/// map, a missing tax mapping…) is parked or failed here, with the reason logged.
+pub async fn ready(db: &DatabaseConnection, bus: &LogBus, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<bool> {
+    let Some(Prepared { row, mapped }) = prepare(db, ctx, order_id).await? else { return Ok(false) };
+    match mapped.problems.first() {
+        None => Ok(true),
+        Some(problem) => {
+            let (status, kind, message) = match problem {
+                OrderProblem::Parked(m) => (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}")),
+                OrderProblem::Failed(m) => (OrderStatus::Failed, LogKind::OrderFailed, format!("Order {{number}} failed: {m}")),
+            };
+            let details = (!mapped.unmatched_skus.is_empty()).then(|| json!({ "unmatchedSkus": mapped.unmatched_skus }));
+            finish(db, bus, row, status, kind, message, details).await?;
+            Ok(false)
+        }
+    }
+}
+
+const DUPLICATE: &str = "duplicate";
+const CUSTOMER: &str = "customer";
+const TRANSACTION: &str = "transaction";
+const PAYMENT: &str = "payment";
+const MACRO: &str = "TxnID:order";
+
+/// The request for an order's stage; `None` when the order needs no request (no longer
+/// pending, or a problem found before sending, which is recorded here).
+pub async fn request(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    order_id: Uuid,
+    stage: &OrderStage,
+    version: QbxmlVersion,
+) -> ServiceResult<Option<String>> {
+    if !ready(db, bus, ctx, order_id).await? {
+        return Ok(None);
+    }
+    let Some(Prepared { mapped, .. }) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    let mut document;
+    match stage {
+        OrderStage::Check => {
+            document = RequestDocument::new(version, OnError::ContinueOnError);
+            document.push(&match &mapped.header.ref_number {
+                Some(reference) => transaction_query_by_ref(mapped.kind, DUPLICATE, reference),
+                None => transaction_query_by_date(mapped.kind, DUPLICATE, mapped.header.txn_date.unwrap_or_else(|| Utc::now().date_naive())),
+            });
+            document.push(&customer_query(CUSTOMER, &mapped.customer.name));
+        }
+        OrderStage::Post { customer_exists } => {
+            // continueOnError: a customer or item that turns out to exist (3100) must not stop
+            // the transaction; a real failure shows in the transaction's own answer.
+            document = RequestDocument::new(version, OnError::ContinueOnError);
+            if !customer_exists {
+                if let Some(new_customer) = &mapped.customer.new_customer {
+                    document.push(&customer_add(CUSTOMER, new_customer));
+                }
+            }
+            for (index, item) in items_to_create(&mapped, ctx).iter().enumerate() {
+                document.push(&item_add(&format!("item-{index}"), item));
+            }
+            document.push(&transaction_add(mapped.kind, TRANSACTION, &mapped.header, &mapped.lines, Some(MACRO)));
+            if let Some((amount, method)) = &mapped.payment {
+                document.push(&receive_payment_add(
+                    PAYMENT,
+                    &Payment {
+                        customer: &mapped.customer.name,
+                        ar_account: mapped.header.ar_account.as_deref(),
+                        txn_date: mapped.header.txn_date,
+                        ref_number: mapped.header.ref_number.as_deref(),
+                        amount: *amount,
+                        payment_method: method.as_deref(),
+                        memo: mapped.header.memo.as_deref(),
+                        deposit_account: mapped.header.deposit_account.as_deref(),
+                        invoice: InvoiceRef::Macro(MACRO),
+                    },
+                ));
+            }
+        }
+    }
+    Ok(Some(document.finish()))
+}
+
+/// The items the transaction needs that QuickBooks does not have yet.
+fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
+    let Some(accounts) = &ctx.settings.accounts else { return Vec::new() };
+    let income = accounts.income_account.clone();
+    let missing = |name: &str| !ctx.items.iter().any(|k| k.full_name.eq_ignore_ascii_case(name));
+    let mut items: Vec<NewItem> = mapped
+        .items_to_create
+        .iter()
+        .filter(|plan| missing(&plan.name))
+        .map(|plan| match (plan.inventory, &accounts.cogs_account, &accounts.asset_account) {
+            (true, Some(cogs), Some(asset)) => NewItem::Inventory {
+                name: plan.name.clone(),
+                description: plan.description.clone(),
+                price: Decimal::new(plan.price.cents(), 2),
+                income_account: income.clone(),
+                cogs_account: cogs.clone(),
+                asset_account: asset.clone(),
+                sales_tax_code: None,
+            },
+            _ => NewItem::NonInventory {
+                name: plan.name.clone(),
+                description: plan.description.clone(),
+                price: Decimal::new(plan.price.cents(), 2),
+                income_account: income.clone(),
+                sales_tax_code: None,
+            },
+        })
+        .collect();
+    if mapped.lines.iter().any(|l| l.item == SHIPPING_ITEM) && missing(SHIPPING_ITEM) {
+        items.push(NewItem::OtherCharge { name: SHIPPING_ITEM.into(), description: "Shipping and handling".into(), income_account: income.clone(), sales_tax_code: None });
+    }
+    if mapped.lines.iter().any(|l| l.item == DISCOUNT_ITEM) && missing(DISCOUNT_ITEM) {
+        let account = accounts.discount_account.clone().unwrap_or(income);
+        items.push(NewItem::Discount { name: DISCOUNT_ITEM.into(), description: "Web store discounts".into(), account, sales_tax_code: None });
+    }
+    items
+}
+
+/// Applies QuickBooks' answer to an order's stage; returns the next stage, if any.
+pub async fn apply(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    order_id: Uuid,
+    stage: &OrderStage,
+    answer: &QbxmlResponse,
+) -> ServiceResult<Option<OrderStage>> {
+    let Some(Prepared { row, mapped }) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    let kind_name = mapped.kind.name();
+    let connection_id = row.connection_id;
+    match stage {
+        OrderStage::Check => {
+            if let Some(existing) = answer.by_request_id(DUPLICATE).and_then(|rs| find_existing(rs, &mapped, &row.order_number)) {
+                let (txn_id, reference) = existing;
+                let message = format!(
+                    "Order {{number}} is already in QuickBooks as {kind_name} {}: linked, not added again",
+                    reference.as_deref().unwrap_or(&txn_id)
+                );
+                let mut active: store_order::ActiveModel = row.into();
+                active.qb_txn_id = Set(Some(txn_id));
+                active.qb_txn_type = Set(Some(kind_name.to_owned()));
+                active.qb_ref_number = Set(reference);
+                let row = active.update(db).await?;
+                finish(db, bus, row, OrderStatus::Synced, LogKind::OrderLinked, message, None).await?;
+                return Ok(None);
+            }
+            let customer_exists = answer
+                .by_request_id(CUSTOMER)
+                .is_some_and(|rs| rs.status.code == 0 && rs.rets().next().is_some());
+            if !customer_exists && mapped.customer.new_customer.is_none() {
+                let fail = ctx.settings.customers.as_ref().is_some_and(|c| c.when_no_match == crate::wizard::NoCustomerMatch::FailOrder);
+                if fail {
+                    let message = format!("Order {{number}} failed: QuickBooks has no customer named \"{}\" (the Customers step says to fail such orders)", mapped.customer.name);
+                    finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, message, None).await?;
+                    return Ok(None);
+                }
+            }
+            Ok(Some(OrderStage::Post { customer_exists }))
+        }
+        OrderStage::Post { .. } => {
+            for rs in &answer.responses {
+                let created = rs.status.code == 0;
+                match (rs.request_id.as_deref(), created) {
+                    (Some(CUSTOMER), true) => {
+                        let mut entry = NewLogEntry::info(connection_id, LogKind::CustomerCreated, format!("Customer \"{}\" created in QuickBooks for order {}", mapped.customer.name, row.order_number));
+                        entry.order_id = Some(row.id);
+                        entry.order_number = Some(row.order_number.clone());
+                        record_log_entry(db, bus, entry).await?;
+                    }
+                    (Some(id), true) if id.starts_with("item-") => {
+                        if let Some(ret) = rs.rets().next() {
+                            let name = ret.child_text("FullName").or_else(|| ret.child_text("Name")).unwrap_or_default().to_owned();
+                            let entry = NewListEntry {
+                                list_id: ret.child_text("ListID").unwrap_or_default().to_owned(),
+                                full_name: name.clone(),
+                                parent_full_name: None,
+                                subtype: ret.name.strip_prefix("Item").and_then(|n| n.strip_suffix("Ret")).map(String::from),
+                                is_active: true,
+                                details: None,
+                            };
+                            append_entries(db, connection_id, ListKind::Item, vec![entry]).await?;
+                            let mut log = NewLogEntry::info(connection_id, LogKind::ItemCreated, format!("Item \"{name}\" created in QuickBooks for order {}", row.order_number));
+                            log.order_id = Some(row.id);
+                            log.order_number = Some(row.order_number.clone());
+                            record_log_entry(db, bus, log).await?;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let Some(txn) = answer.by_request_id(TRANSACTION) else {
+                return transient(db, bus, row, "QuickBooks sent no answer for the transaction".to_owned()).await.map(|_| None);
+            };
+            if txn.status.code != 0 {
+                // The transaction's own failure may come from a customer or item that could not
+                // be created: name that first cause.
+                let cause = answer
+                    .responses
+                    .iter()
+                    .find(|rs| rs.status.code != 0 && rs.request_id.as_deref() != Some(TRANSACTION) && rs.status.code != 3100)
+                    .unwrap_or(txn);
+                let explanation = explain::status_code(cause.status.code);
+                let text = format!(
+                    "QuickBooks refused order {{number}} (code {}: {}){}",
+                    cause.status.code,
+                    cause.status.message,
+                    explanation.as_ref().map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
+                );
+                let details = json!({ "statusCode": cause.status.code, "statusMessage": cause.status.message });
+                if explanation.is_some_and(|e| e.transient) {
+                    return transient(db, bus, row, text).await.map(|_| None);
+                }
+                finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, text, Some(details)).await?;
+                return Ok(None);
+            }
+            let ret = txn.rets().next();
+            let txn_id = ret.and_then(|r| r.child_text("TxnID")).map(String::from);
+            let reference = ret.and_then(|r| r.child_text("RefNumber")).map(String::from);
+            let payment = answer.by_request_id(PAYMENT).filter(|rs| rs.status.code == 0).and_then(|rs| rs.rets().next()).and_then(|r| r.child_text("TxnID")).map(String::from);
+            let message = format!(
+                "Order {{number}} is in QuickBooks as {kind_name} {}{}",
+                reference.as_deref().or(txn_id.as_deref()).unwrap_or(""),
+                if payment.is_some() { ", with its payment" } else { "" }
+            );
+            let mut active: store_order::ActiveModel = row.into();
+            active.qb_txn_id = Set(txn_id);
+            active.qb_txn_type = Set(Some(kind_name.to_owned()));
+            active.qb_ref_number = Set(reference);
+            active.qb_payment_txn_id = Set(payment);
+            let row = active.update(db).await?;
+            finish(db, bus, row, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The transaction QuickBooks already has for this order, if any: by RefNumber, or (with
+/// QuickBooks numbering) by the store's number written in `Other`.
+fn find_existing(rs: &RsElement, mapped: &MappedOrder, order_number: &str) -> Option<(String, Option<String>)> {
+    rs.rets().find_map(|ret| {
+        let matches = match &mapped.header.ref_number {
+            Some(reference) => ret.child_text("RefNumber").is_some_and(|r| r.eq_ignore_ascii_case(reference)),
+            None => ret.child_text("Other") == Some(order_number),
+        };
+        matches.then(|| (ret.child_text("TxnID").unwrap_or_default().to_owned(), ret.child_text("RefNumber").map(String::from)))
+    })
+}
+
+/// Leaves the order pending for the next run, counting the attempt.
+async fn transient(db: &DatabaseConnection, bus: &LogBus, row: store_order::Model, message: String) -> ServiceResult<()> {
+    let text = message.replace("{number}", &row.order_number);
+    let mut entry = NewLogEntry::info(row.connection_id, LogKind::QuickbooksError, format!("{text} — tried again on the next run"));
+    entry.level = LogLevel::Warning;
+    entry.order_id = Some(row.id);
+    entry.order_number = Some(row.order_number.clone());
+    let attempts = row.attempts + 1;
+    let mut active: store_order::ActiveModel = row.into();
+    active.attempts = Set(attempts);
+    active.last_error = Set(Some(text));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    record_log_entry(db, bus, entry).await?;
+    Ok(())
+}
+
+/// Records an order's outcome and logs it. `{number}` in the message becomes the order number.
+async fn finish(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    row: store_order::Model,
+    status: OrderStatus,
+    kind: LogKind,
+    message: String,
+    details: Option<serde_json::Value>,
+) -> ServiceResult<()> {
+    let text = message.replace("{number}", &row.order_number);
+    let level = match status {
+        OrderStatus::Synced => LogLevel::Info,
+        OrderStatus::Parked => LogLevel::Warning,
+        _ => LogLevel::Error,
+    };
+    let mut entry = NewLogEntry::info(row.connection_id, kind, text.clone());
+    entry.level = level;
+    entry.order_id = Some(row.id);
+    entry.order_number = Some(row.order_number.clone());
+    entry.details = details;
+    let attempts = row.attempts + 1;
+    let mut active: store_order::ActiveModel = row.into();
+    active.sync_status = Set(db_enum::to_db(&status));
+    active.attempts = Set(attempts);
+    active.last_error = Set((status != OrderStatus::Synced).then_some(text));
+    active.synced_at = Set((status == OrderStatus::Synced).then(Utc::now));
+    active.updated_at = Set(Utc::now());
+    active.update(db).await?;
+    record_log_entry(db, bus, entry).await?;
+    Ok(())
+}
