@@ -33,6 +33,39 @@ pub struct Company {
     next_id: u32,
     /// Every request document received, as sent.
     pub requests: Vec<String>,
+    /// Customers by full name (names are unique across customers, vendors and employees).
+    pub customers: Vec<ListRecord>,
+    /// Names used by vendors, employees and other names: a customer cannot take them (3100).
+    pub other_names: Vec<String>,
+    pub transactions: Vec<Transaction>,
+    pub payments: Vec<ReceivedPayment>,
+    /// Errors to answer instead of executing, once each: (request element, statusCode, message).
+    pub inject: Vec<(String, i32, String)>,
+    next_ref: u32,
+}
+
+/// A sales transaction QuickBooks holds.
+#[derive(Debug, Clone)]
+pub struct Transaction {
+    pub kind: String,
+    pub txn_id: String,
+    pub ref_number: String,
+    pub customer: String,
+    pub txn_date: String,
+    pub memo: String,
+    pub other: String,
+    pub class: Option<String>,
+    pub item_sales_tax: Option<String>,
+    /// (item, amount in cents, sales tax code)
+    pub lines: Vec<(String, i64, Option<String>)>,
+    pub total_cents: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReceivedPayment {
+    pub txn_id: String,
+    pub applied_to: String,
+    pub amount_cents: i64,
 }
 
 fn record(id: u32, full_name: &str, kind: &str) -> ListRecord {
@@ -58,6 +91,12 @@ impl Company {
             iterators: HashMap::new(),
             next_id: 1,
             requests: Vec::new(),
+            customers: Vec::new(),
+            other_names: vec!["Office Depot".into()],
+            transactions: Vec::new(),
+            payments: Vec::new(),
+            inject: Vec::new(),
+            next_ref: 1,
         };
         company.add("Account", "Checking", "Bank");
         company.add("Account", "Undeposited Funds", "OtherCurrentAsset");
@@ -128,18 +167,40 @@ impl Company {
         self.requests.push(request.to_owned());
         let document = roxmltree::Document::parse(request).expect("a validated request parses");
         let set = document.root_element().children().find(|n| n.has_tag_name("QBXMLMsgsRq")).expect("a message set");
+        let stop_on_error = set.attribute("onError") == Some("stopOnError");
+        let mut macros: HashMap<String, String> = HashMap::new();
         let mut out = String::from("<?xml version=\"1.0\" ?><QBXML><QBXMLMsgsRs>");
         for rq in set.children().filter(|n| n.is_element()) {
-            out.push_str(&self.execute_one(rq));
+            let name = rq.tag_name().name().to_owned();
+            let answer = match self.inject.iter().position(|(target, _, _)| *target == name) {
+                Some(index) => {
+                    let (_, code, message) = self.inject.remove(index);
+                    let rs = name.trim_end_matches("Rq").to_owned() + "Rs";
+                    format!(
+                        "<{rs} requestID=\"{}\" statusCode=\"{code}\" statusSeverity=\"Error\" statusMessage=\"{}\"/>",
+                        rq.attribute("requestID").unwrap_or(""),
+                        escape(&message)
+                    )
+                }
+                None => self.execute_one(rq, &mut macros),
+            };
+            let failed = answer.contains("statusSeverity=\"Error\"");
+            out.push_str(&answer);
+            if failed && stop_on_error {
+                break;
+            }
         }
         out.push_str("</QBXMLMsgsRs></QBXML>");
         out
     }
 
-    fn execute_one(&mut self, rq: roxmltree::Node<'_, '_>) -> String {
+    fn execute_one(&mut self, rq: roxmltree::Node<'_, '_>, macros: &mut HashMap<String, String>) -> String {
         let name = rq.tag_name().name();
         let rs = name.trim_end_matches("Rq").to_owned() + "Rs";
         let request_id = rq.attribute("requestID").unwrap_or("");
+        if let Some(answer) = self.execute_write(name, &rs, request_id, rq, macros) {
+            return answer;
+        }
         let (list, ret) = match name {
             "AccountQueryRq" => ("Account", "AccountRet"),
             "ClassQueryRq" => ("Class", "ClassRet"),
@@ -281,4 +342,298 @@ pub fn validate_against_xsd(request: &str) {
         "QuickBooks would refuse this request (0x80040400):\n{}\n{request}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+fn child<'a>(node: roxmltree::Node<'a, 'a>, name: &str) -> Option<roxmltree::Node<'a, 'a>> {
+    node.children().find(|c| c.has_tag_name(name))
+}
+
+fn text_of(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    child(node, name).and_then(|c| c.text()).map(|t| t.to_owned())
+}
+
+fn ref_name(node: roxmltree::Node<'_, '_>, name: &str) -> Option<String> {
+    child(node, name).and_then(|r| text_of(r, "FullName"))
+}
+
+fn cents(text: &str) -> i64 {
+    let negative = text.starts_with('-');
+    let digits = text.trim_start_matches(['-', '+']);
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let value = whole.parse::<i64>().unwrap_or(0) * 100
+        + format!("{:0<2}", &fraction[..fraction.len().min(2)]).parse::<i64>().unwrap_or(0);
+    if negative { -value } else { value }
+}
+
+/// Quantity × rate, in cents, rounded half away from zero.
+fn times(quantity: &str, rate: &str) -> i64 {
+    let scale = |t: &str| -> (i128, u32) {
+        let (w, f) = t.split_once('.').unwrap_or((t, ""));
+        (format!("{w}{f}").parse::<i128>().unwrap_or(0), f.len() as u32)
+    };
+    let (q, qs) = scale(quantity);
+    let (r, rs) = scale(rate);
+    let product = q * r * 100;
+    let divisor = 10i128.pow(qs + rs);
+    ((product * 2 + divisor.signum() * divisor) / (2 * divisor)) as i64
+}
+
+fn money(cents: i64) -> String {
+    format!("{}{}.{:02}", if cents < 0 { "-" } else { "" }, cents.abs() / 100, cents.abs() % 100)
+}
+
+impl Company {
+    fn list_has(&self, list: &str, full_name: &str) -> bool {
+        self.lists
+            .get(list)
+            .is_some_and(|records| records.iter().any(|r| r.full_name.eq_ignore_ascii_case(full_name) && r.is_active))
+    }
+
+    fn error(rs: &str, request_id: &str, code: i32, message: &str) -> String {
+        format!(
+            "<{rs} requestID=\"{request_id}\" statusCode=\"{code}\" statusSeverity=\"Error\" statusMessage=\"{}\"/>",
+            escape(message)
+        )
+    }
+
+    /// Customers, items, transactions and payments; `None` for requests it does not write.
+    fn execute_write(
+        &mut self,
+        name: &str,
+        rs: &str,
+        request_id: &str,
+        rq: roxmltree::Node<'_, '_>,
+        macros: &mut HashMap<String, String>,
+    ) -> Option<String> {
+        let ok = |body: String| {
+            format!(
+                "<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\">{body}</{rs}>"
+            )
+        };
+        Some(match name {
+            "CustomerQueryRq" => {
+                let wanted: Vec<String> = rq
+                    .children()
+                    .filter(|c| c.has_tag_name("FullName"))
+                    .filter_map(|c| c.text().map(String::from))
+                    .collect();
+                let found: Vec<&ListRecord> = self
+                    .customers
+                    .iter()
+                    .filter(|c| wanted.iter().any(|w| w.eq_ignore_ascii_case(&c.full_name)))
+                    .collect();
+                if found.is_empty() {
+                    return Some(format!(
+                        "<{rs} requestID=\"{request_id}\" statusCode=\"500\" statusSeverity=\"Warn\" statusMessage=\"The query request has not been fully completed. There was a required element that could not be found in QuickBooks.\"/>"
+                    ));
+                }
+                ok(found.iter().map(|c| format!("<CustomerRet><ListID>{}</ListID><EditSequence>1</EditSequence><FullName>{}</FullName></CustomerRet>", c.list_id, escape(&c.full_name))).collect())
+            }
+            "CustomerAddRq" => {
+                let add = child(rq, "CustomerAdd")?;
+                let customer = text_of(add, "Name").unwrap_or_default();
+                if customer.chars().count() > 41 {
+                    return Some(Self::error(rs, request_id, 3070, "The string in the field Name is too long."));
+                }
+                if self.customers.iter().any(|c| c.full_name.eq_ignore_ascii_case(&customer))
+                    || self.other_names.iter().any(|n| n.eq_ignore_ascii_case(&customer))
+                {
+                    return Some(Self::error(
+                        rs,
+                        request_id,
+                        3100,
+                        &format!("The name \"{customer}\" of the list element is already in use."),
+                    ));
+                }
+                let id = self.next_id;
+                self.next_id += 1;
+                let record = record(id, &customer, "");
+                let body = format!(
+                    "<CustomerRet><ListID>{}</ListID><EditSequence>1</EditSequence><Name>{}</Name><FullName>{}</FullName></CustomerRet>",
+                    record.list_id,
+                    escape(&customer),
+                    escape(&customer)
+                );
+                self.customers.push(record);
+                ok(body)
+            }
+            "ItemNonInventoryAddRq" | "ItemInventoryAddRq" | "ItemOtherChargeAddRq" | "ItemDiscountAddRq" => {
+                let element = name.trim_end_matches("Rq");
+                let add = child(rq, element)?;
+                let item = text_of(add, "Name").unwrap_or_default();
+                if self.list_has("Item", &item) {
+                    return Some(Self::error(
+                        rs,
+                        request_id,
+                        3100,
+                        &format!("The name \"{item}\" of the list element is already in use."),
+                    ));
+                }
+                for account in add.descendants().filter(|n| n.tag_name().name().ends_with("AccountRef")) {
+                    let account_name = text_of(account, "FullName").unwrap_or_default();
+                    if !self.list_has("Account", &account_name) {
+                        return Some(Self::error(
+                            rs,
+                            request_id,
+                            3140,
+                            &format!(
+                                "There is an invalid reference to QuickBooks Account \"{account_name}\" in the {element}."
+                            ),
+                        ));
+                    }
+                }
+                let kind = element.trim_start_matches("Item").trim_end_matches("Add").to_owned();
+                self.add("Item", &item, &kind);
+                let id = self.lists["Item"].last().map(|r| r.list_id.clone()).unwrap_or_default();
+                ok(format!(
+                    "<Item{kind}Ret><ListID>{id}</ListID><EditSequence>1</EditSequence><Name>{}</Name><FullName>{}</FullName><IsActive>true</IsActive></Item{kind}Ret>",
+                    escape(&item),
+                    escape(&item)
+                ))
+            }
+            "InvoiceQueryRq" | "SalesReceiptQueryRq" | "SalesOrderQueryRq" | "EstimateQueryRq" => {
+                let kind = name.trim_end_matches("QueryRq");
+                let by_ref = text_of(rq, "RefNumber");
+                let by_date = child(rq, "TxnDateRangeFilter").and_then(|f| text_of(f, "FromTxnDate"));
+                let found: Vec<&Transaction> = self
+                    .transactions
+                    .iter()
+                    .filter(|t| t.kind == kind)
+                    .filter(|t| by_ref.as_ref().is_none_or(|r| r.eq_ignore_ascii_case(&t.ref_number)))
+                    .filter(|t| by_date.as_ref().is_none_or(|d| *d == t.txn_date))
+                    .collect();
+                if found.is_empty() {
+                    return Some(format!(
+                        "<{rs} requestID=\"{request_id}\" statusCode=\"1\" statusSeverity=\"Info\" statusMessage=\"A query request did not find a matching object in QuickBooks\"/>"
+                    ));
+                }
+                ok(found
+                    .iter()
+                    .map(|t| format!("<{kind}Ret><TxnID>{}</TxnID><EditSequence>1</EditSequence><TxnDate>{}</TxnDate><RefNumber>{}</RefNumber><Memo>{}</Memo><Other>{}</Other></{kind}Ret>", t.txn_id, t.txn_date, escape(&t.ref_number), escape(&t.memo), escape(&t.other)))
+                    .collect())
+            }
+            "InvoiceAddRq" | "SalesReceiptAddRq" | "SalesOrderAddRq" | "EstimateAddRq" => {
+                let kind = name.trim_end_matches("AddRq").to_owned();
+                let add = child(rq, &format!("{kind}Add"))?;
+                let customer = ref_name(add, "CustomerRef").unwrap_or_default();
+                if !self.customers.iter().any(|c| c.full_name.eq_ignore_ascii_case(&customer)) {
+                    return Some(Self::error(
+                        rs,
+                        request_id,
+                        3140,
+                        &format!("There is an invalid reference to QuickBooks Customer \"{customer}\" in the {kind}."),
+                    ));
+                }
+                for (reference, list) in [
+                    ("ClassRef", "Class"),
+                    ("ARAccountRef", "Account"),
+                    ("TermsRef", "Terms"),
+                    ("DepositToAccountRef", "Account"),
+                    ("PaymentMethodRef", "PaymentMethod"),
+                    ("ItemSalesTaxRef", ""),
+                ] {
+                    if let Some(value) = ref_name(add, reference) {
+                        let exists = if list.is_empty() {
+                            self.list_has("ItemSalesTax", &value) || self.list_has("ItemSalesTaxGroup", &value)
+                        } else {
+                            self.list_has(list, &value)
+                        };
+                        if !exists {
+                            return Some(Self::error(
+                                rs,
+                                request_id,
+                                3140,
+                                &format!(
+                                    "There is an invalid reference to QuickBooks {reference} \"{value}\" in the {kind}."
+                                ),
+                            ));
+                        }
+                    }
+                }
+                let mut lines = Vec::new();
+                for line in add.children().filter(|c| c.tag_name().name() == format!("{kind}LineAdd")) {
+                    let item = ref_name(line, "ItemRef").unwrap_or_default();
+                    if !self.list_has("Item", &item) && !self.list_has("ItemSalesTax", &item) {
+                        return Some(Self::error(
+                            rs,
+                            request_id,
+                            3140,
+                            &format!("There is an invalid reference to QuickBooks Item \"{item}\" in the {kind} line."),
+                        ));
+                    }
+                    let amount = match (text_of(line, "Amount"), text_of(line, "Quantity"), text_of(line, "Rate")) {
+                        (Some(amount), _, _) => cents(&amount),
+                        (None, Some(q), Some(r)) => times(&q, &r),
+                        _ => 0,
+                    };
+                    lines.push((item, amount, ref_name(line, "SalesTaxCodeRef")));
+                }
+                let txn_id = format!("{:X}-1400000000", 0x1000 + self.transactions.len() + self.payments.len());
+                let ref_number = text_of(add, "RefNumber").unwrap_or_else(|| {
+                    self.next_ref += 1;
+                    (self.next_ref - 1).to_string()
+                });
+                if let Some(name) = add.attribute("defMacro") {
+                    macros.insert(name.to_owned(), txn_id.clone());
+                }
+                let total: i64 = lines.iter().map(|(_, amount, _)| amount).sum();
+                let transaction = Transaction {
+                    kind: kind.clone(),
+                    txn_id: txn_id.clone(),
+                    ref_number: ref_number.clone(),
+                    customer,
+                    txn_date: text_of(add, "TxnDate").unwrap_or_default(),
+                    memo: text_of(add, "Memo").unwrap_or_default(),
+                    other: text_of(add, "Other").unwrap_or_default(),
+                    class: ref_name(add, "ClassRef"),
+                    item_sales_tax: ref_name(add, "ItemSalesTaxRef"),
+                    lines,
+                    total_cents: total,
+                };
+                self.transactions.push(transaction);
+                ok(format!(
+                    "<{kind}Ret><TxnID>{txn_id}</TxnID><EditSequence>1</EditSequence><RefNumber>{}</RefNumber><TotalAmount>{}</TotalAmount></{kind}Ret>",
+                    escape(&ref_number),
+                    money(total)
+                ))
+            }
+            "ReceivePaymentAddRq" => {
+                let add = child(rq, "ReceivePaymentAdd")?;
+                let amount = cents(&text_of(add, "TotalAmount").unwrap_or_default());
+                let applied = child(add, "AppliedToTxnAdd").and_then(|a| child(a, "TxnID"))?;
+                let target = match applied.attribute("useMacro") {
+                    Some(name) => match macros.get(name) {
+                        Some(id) => id.clone(),
+                        None => {
+                            return Some(Self::error(
+                                rs,
+                                request_id,
+                                3000,
+                                &format!("The macro \"{name}\" is not defined in this message set."),
+                            ));
+                        }
+                    },
+                    None => applied.text().unwrap_or_default().to_owned(),
+                };
+                let Some(invoice) = self.transactions.iter().find(|t| t.txn_id == target) else {
+                    return Some(Self::error(rs, request_id, 3120, "Object specified in the request cannot be found."));
+                };
+                let paid: i64 = self.payments.iter().filter(|p| p.applied_to == target).map(|p| p.amount_cents).sum();
+                if amount > invoice.total_cents - paid {
+                    return Some(Self::error(rs, request_id, 3210, "You cannot pay more than the amount due."));
+                }
+                let txn_id = format!("{:X}-1400000000", 0x1000 + self.transactions.len() + self.payments.len());
+                self.payments.push(ReceivedPayment {
+                    txn_id: txn_id.clone(),
+                    applied_to: target,
+                    amount_cents: amount,
+                });
+                ok(format!(
+                    "<ReceivePaymentRet><TxnID>{txn_id}</TxnID><EditSequence>1</EditSequence><TotalAmount>{}</TotalAmount></ReceivePaymentRet>",
+                    money(amount)
+                ))
+            }
+            _ => return None,
+        })
+    }
 }

@@ -21,7 +21,9 @@ impl MigrationTrait for Migration {
             manager.alter_table(Table::alter().table(StoreOrder::Table).add_column(column).to_owned()).await?;
         }
         manager
-            .alter_table(Table::alter().table(Store::Table).add_column(string(Store::WebhookSecret).default("")).to_owned())
+            .alter_table(
+                Table::alter().table(Store::Table).add_column(string(Store::WebhookSecret).default("")).to_owned(),
+            )
             .await?;
         manager
             .create_index(

@@ -1,7 +1,7 @@
 //! Orders over GraphQL: partner import (typed, idempotent, a result per order) and reading.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, InputObject, Json, Object, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
@@ -11,9 +11,9 @@ use crate::db_enum;
 use crate::domain::Money;
 use crate::entities::store_order;
 use crate::error::{FieldError, ServiceError};
-use crate::graphql::{app, caller, parse_id, ApiResult};
+use crate::graphql::{ApiResult, app, caller, parse_id};
 use crate::transaction_log::graphql::TransactionLogEntry;
-use crate::transaction_log::{service::list_entries, LogFilter};
+use crate::transaction_log::{LogFilter, service::list_entries};
 
 #[derive(InputObject, Default)]
 pub struct AddressInput {
@@ -149,7 +149,15 @@ fn to_order(input: OrderInput, path: &str) -> Result<Order, Vec<FieldError>> {
         let quantity = r.decimal("quantity", &l.quantity);
         let unit_price = r.money("unitPrice", &l.unit_price);
         let discount = l.discount.as_deref().map(|d| r.money("discount", d)).unwrap_or_default();
-        lines.push(OrderLine { sku: l.sku.unwrap_or_default(), title: l.title, quantity, unit_price, discount, taxable: l.taxable, tax_lines: vec![] });
+        lines.push(OrderLine {
+            sku: l.sku.unwrap_or_default(),
+            title: l.title,
+            quantity,
+            unit_price,
+            discount,
+            taxable: l.taxable,
+            tax_lines: vec![],
+        });
     }
     let mut discounts = Vec::new();
     for (i, d) in input.discounts.into_iter().enumerate() {
@@ -166,7 +174,11 @@ fn to_order(input: OrderInput, path: &str) -> Result<Order, Vec<FieldError>> {
     for (i, s) in input.shipping_lines.into_iter().enumerate() {
         let price = Reader { path: format!("{path}.shippingLines.{i}"), errors: &mut errors }.money("price", &s.price);
         // A taxable shipping line is marked by a (zero) tax line, as stores report it.
-        let tax = if s.taxable { vec![TaxLine { title: "Shipping tax".into(), rate: Decimal::ZERO, amount: Money::ZERO, jurisdiction: None }] } else { vec![] };
+        let tax = if s.taxable {
+            vec![TaxLine { title: "Shipping tax".into(), rate: Decimal::ZERO, amount: Money::ZERO, jurisdiction: None }]
+        } else {
+            vec![]
+        };
         shipping_lines.push(ShippingLine { title: s.title, price, tax_lines: tax });
     }
     let total = Reader { path: path.to_owned(), errors: &mut errors }.money("total", &input.total);
@@ -285,7 +297,10 @@ impl OrdersQuery {
     ) -> ApiResult<Connection<String, StoredOrder, EmptyFields, EmptyFields>> {
         let id = parse_id(&connection_id, "connection")?;
         let before = match after {
-            Some(cursor) => Some(uuid::Uuid::parse_str(&cursor).map_err(|_| ServiceError::invalid("after", "not a cursor returned by orders"))?),
+            Some(cursor) => Some(
+                uuid::Uuid::parse_str(&cursor)
+                    .map_err(|_| ServiceError::invalid("after", "not a cursor returned by orders"))?,
+            ),
             None => None,
         };
         let limit = first as usize;
@@ -310,7 +325,12 @@ pub struct OrdersMutation;
 impl OrdersMutation {
     /// Imports orders into a store, for partners scripting over GraphQL. Each order gets its own
     /// result; importing an external id again updates that order, never duplicates it.
-    async fn import_orders(&self, ctx: &Context<'_>, store_id: ID, orders: Vec<OrderInput>) -> ApiResult<Vec<ImportResult>> {
+    async fn import_orders(
+        &self,
+        ctx: &Context<'_>,
+        store_id: ID,
+        orders: Vec<OrderInput>,
+    ) -> ApiResult<Vec<ImportResult>> {
         let app = app(ctx);
         let caller = caller(ctx)?;
         let store_id = parse_id(&store_id, "store")?;
@@ -345,7 +365,15 @@ impl OrdersMutation {
                     },
                     Some(Err(err)) => {
                         tracing::error!(error = ?err, "an order could not be stored");
-                        ImportResult { external_id: String::new(), order: None, created: false, errors: vec![ImportError { field: "orders".into(), message: "the order could not be stored; it has been logged".into() }] }
+                        ImportResult {
+                            external_id: String::new(),
+                            order: None,
+                            created: false,
+                            errors: vec![ImportError {
+                                field: "orders".into(),
+                                message: "the order could not be stored; it has been logged".into(),
+                            }],
+                        }
                     }
                     None => continue,
                 },

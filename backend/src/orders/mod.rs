@@ -5,6 +5,6 @@ pub mod mapping;
 pub mod model;
 pub mod service;
 
-pub use mapping::{map_order, CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem};
+pub use mapping::{CustomerPlan, ItemPlan, MappedOrder, MappingContext, OrderProblem, map_order};
 pub use model::{Address, Order, OrderLine, ShippingLine, TaxLine};
 pub use service::OrderStatus;

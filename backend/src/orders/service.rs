@@ -15,7 +15,7 @@ use crate::db_enum;
 use crate::entities::{store, store_order};
 use crate::error::{ServiceError, ServiceResult};
 use crate::stores::find_owned_store;
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
+use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 use crate::wizard::service::load as load_wizard;
 
 /// Where an order stands with QuickBooks.
@@ -53,7 +53,12 @@ fn passes_filter(filter: &[String], order: &Order) -> bool {
 
 /// Stores an order, or updates the stored one with the same store and external id: importing
 /// twice never makes two orders. The Orders step's status filter decides PENDING or FILTERED.
-pub async fn upsert_order(db: &DatabaseConnection, bus: &LogBus, store: &store::Model, order: Order) -> ServiceResult<ImportOutcome> {
+pub async fn upsert_order(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    store: &store::Model,
+    order: Order,
+) -> ServiceResult<ImportOutcome> {
     let connection = crate::entities::qb_connection::Entity::find_by_id(store.connection_id)
         .one(db)
         .await?
@@ -111,7 +116,11 @@ pub async fn upsert_order(db: &DatabaseConnection, bus: &LogBus, store: &store::
     entry.order_id = Some(model.id);
     entry.order_number = Some(order.number.clone());
     if let Some(problem) = order.arithmetic_problem() {
-        let mut warning = NewLogEntry::info(store.connection_id, LogKind::OrderReceived, format!("Order {} does not add up: {problem}", order.number));
+        let mut warning = NewLogEntry::info(
+            store.connection_id,
+            LogKind::OrderReceived,
+            format!("Order {} does not add up: {problem}", order.number),
+        );
         warning.level = LogLevel::Warning;
         warning.order_id = Some(model.id);
         warning.order_number = Some(order.number.clone());
@@ -155,7 +164,12 @@ pub async fn list(
         condition = condition.add(store_order::Column::Id.lt(before));
     }
     // Ids are time-ordered (UUID v7): ordering by id is ordering by arrival.
-    Ok(store_order::Entity::find().filter(condition).order_by_desc(store_order::Column::Id).limit(limit).all(db).await?)
+    Ok(store_order::Entity::find()
+        .filter(condition)
+        .order_by_desc(store_order::Column::Id)
+        .limit(limit)
+        .all(db)
+        .await?)
 }
 
 pub async fn find_owned_order(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<store_order::Model> {

@@ -179,14 +179,23 @@ async fn record_read(
 
 /// Adds entries Ledgerbridge itself created in QuickBooks (an item made for an order), so the
 /// next order finds them without waiting for the lists to be read again.
-pub async fn append_entries(db: &DatabaseConnection, connection_id: Uuid, kind: ListKind, entries: Vec<NewListEntry>) -> ServiceResult<()> {
+pub async fn append_entries(
+    db: &DatabaseConnection,
+    connection_id: Uuid,
+    kind: ListKind,
+    entries: Vec<NewListEntry>,
+) -> ServiceResult<()> {
     let kind_text = db_enum::to_db(&kind);
     for row in to_rows(connection_id, &kind_text, entries) {
         qb_list_entry::Entity::insert(row)
             .on_conflict(
-                OnConflict::columns([qb_list_entry::Column::ConnectionId, qb_list_entry::Column::Kind, qb_list_entry::Column::FullName])
-                    .update_columns([qb_list_entry::Column::ListId, qb_list_entry::Column::IsActive])
-                    .to_owned(),
+                OnConflict::columns([
+                    qb_list_entry::Column::ConnectionId,
+                    qb_list_entry::Column::Kind,
+                    qb_list_entry::Column::FullName,
+                ])
+                .update_columns([qb_list_entry::Column::ListId, qb_list_entry::Column::IsActive])
+                .to_owned(),
             )
             .exec_without_returning(db)
             .await?;

@@ -1,12 +1,12 @@
 //! Stores over GraphQL.
 
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::service::{self, Platform};
 use crate::db_enum;
 use crate::entities::store;
-use crate::graphql::{app, caller, parse_id, ApiResult};
+use crate::graphql::{ApiResult, app, caller, parse_id};
 
 pub struct Store(pub store::Model);
 
@@ -63,9 +63,15 @@ pub struct StoresMutation;
 
 #[Object]
 impl StoresMutation {
-    async fn add_store(&self, ctx: &Context<'_>, connection_id: ID, input: AddStoreInput) -> ApiResult<StoreWithSecret> {
+    async fn add_store(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        input: AddStoreInput,
+    ) -> ApiResult<StoreWithSecret> {
         let id = parse_id(&connection_id, "connection")?;
-        let (store, signing_secret) = service::add(&app(ctx).db, &caller(ctx)?, id, input.platform, &input.name).await?;
+        let (store, signing_secret) =
+            service::add(&app(ctx).db, &caller(ctx)?, id, input.platform, &input.name).await?;
         Ok(StoreWithSecret { store: Store(store), signing_secret })
     }
 

@@ -3,4 +3,4 @@
 pub mod graphql;
 pub mod service;
 
-pub use service::{find_owned_store, Platform};
+pub use service::{Platform, find_owned_store};

@@ -5,8 +5,8 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, Qu
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::accounts::tokens::random_token;
 use crate::accounts::Caller;
+use crate::accounts::tokens::random_token;
 use crate::connections::find_owned;
 use crate::db_enum;
 use crate::entities::store;
@@ -81,7 +81,11 @@ pub async fn remove(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> Servi
     Ok(store)
 }
 
-pub async fn rotate_secret(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<(store::Model, String)> {
+pub async fn rotate_secret(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+) -> ServiceResult<(store::Model, String)> {
     let store = find_owned_store(db, caller, id).await?;
     let secret = random_token("lbs_");
     let mut active: store::ActiveModel = store.into();

@@ -22,18 +22,18 @@ use crate::entities::{qb_connection, store, store_order};
 use crate::error::ServiceResult;
 use crate::orders::mapping::{DISCOUNT_ITEM, SHIPPING_ITEM};
 use crate::orders::service::order_of;
-use crate::orders::{map_order, MappedOrder, MappingContext, OrderProblem, OrderStatus};
-use crate::qbxml::items::{item_add, NewItem};
+use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_order};
+use crate::qbxml::items::{NewItem, item_add};
 use crate::qbxml::transactions::{
-    customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date, transaction_query_by_ref,
-    InvoiceRef, Payment,
+    InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date,
+    transaction_query_by_ref,
 };
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
 use crate::quickbooks_lists::service::{append_entries, entries};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
-use crate::transaction_log::{record_log_entry, LogBus, LogKind, LogLevel, NewLogEntry};
-use crate::wizard::service::{load as load_wizard, mappings};
+use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 use crate::wizard::MappingRow;
+use crate::wizard::service::{load as load_wizard, mappings};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "stage", rename_all = "camelCase")]
@@ -110,10 +110,15 @@ pub async fn ready(db: &DatabaseConnection, bus: &LogBus, ctx: &SyncContext, ord
         None => Ok(true),
         Some(problem) => {
             let (status, kind, message) = match problem {
-                OrderProblem::Parked(m) => (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}")),
-                OrderProblem::Failed(m) => (OrderStatus::Failed, LogKind::OrderFailed, format!("Order {{number}} failed: {m}")),
+                OrderProblem::Parked(m) => {
+                    (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}"))
+                }
+                OrderProblem::Failed(m) => {
+                    (OrderStatus::Failed, LogKind::OrderFailed, format!("Order {{number}} failed: {m}"))
+                }
             };
-            let details = (!mapped.unmatched_skus.is_empty()).then(|| json!({ "unmatchedSkus": mapped.unmatched_skus }));
+            let details =
+                (!mapped.unmatched_skus.is_empty()).then(|| json!({ "unmatchedSkus": mapped.unmatched_skus }));
             finish(db, bus, row, status, kind, message, details).await?;
             Ok(false)
         }
@@ -146,7 +151,11 @@ pub async fn request(
             document = RequestDocument::new(version, OnError::ContinueOnError);
             document.push(&match &mapped.header.ref_number {
                 Some(reference) => transaction_query_by_ref(mapped.kind, DUPLICATE, reference),
-                None => transaction_query_by_date(mapped.kind, DUPLICATE, mapped.header.txn_date.unwrap_or_else(|| Utc::now().date_naive())),
+                None => transaction_query_by_date(
+                    mapped.kind,
+                    DUPLICATE,
+                    mapped.header.txn_date.unwrap_or_else(|| Utc::now().date_naive()),
+                ),
             });
             document.push(&customer_query(CUSTOMER, &mapped.customer.name));
         }
@@ -213,11 +222,21 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
         })
         .collect();
     if mapped.lines.iter().any(|l| l.item == SHIPPING_ITEM) && missing(SHIPPING_ITEM) {
-        items.push(NewItem::OtherCharge { name: SHIPPING_ITEM.into(), description: "Shipping and handling".into(), income_account: income.clone(), sales_tax_code: None });
+        items.push(NewItem::OtherCharge {
+            name: SHIPPING_ITEM.into(),
+            description: "Shipping and handling".into(),
+            income_account: income.clone(),
+            sales_tax_code: None,
+        });
     }
     if mapped.lines.iter().any(|l| l.item == DISCOUNT_ITEM) && missing(DISCOUNT_ITEM) {
         let account = accounts.discount_account.clone().unwrap_or(income);
-        items.push(NewItem::Discount { name: DISCOUNT_ITEM.into(), description: "Web store discounts".into(), account, sales_tax_code: None });
+        items.push(NewItem::Discount {
+            name: DISCOUNT_ITEM.into(),
+            description: "Web store discounts".into(),
+            account,
+            sales_tax_code: None,
+        });
     }
     items
 }
@@ -236,7 +255,9 @@ pub async fn apply(
     let connection_id = row.connection_id;
     match stage {
         OrderStage::Check => {
-            if let Some(existing) = answer.by_request_id(DUPLICATE).and_then(|rs| find_existing(rs, &mapped, &row.order_number)) {
+            if let Some(existing) =
+                answer.by_request_id(DUPLICATE).and_then(|rs| find_existing(rs, &mapped, &row.order_number))
+            {
                 let (txn_id, reference) = existing;
                 let message = format!(
                     "Order {{number}} is already in QuickBooks as {kind_name} {}: linked, not added again",
@@ -250,13 +271,19 @@ pub async fn apply(
                 finish(db, bus, row, OrderStatus::Synced, LogKind::OrderLinked, message, None).await?;
                 return Ok(None);
             }
-            let customer_exists = answer
-                .by_request_id(CUSTOMER)
-                .is_some_and(|rs| rs.status.code == 0 && rs.rets().next().is_some());
+            let customer_exists =
+                answer.by_request_id(CUSTOMER).is_some_and(|rs| rs.status.code == 0 && rs.rets().next().is_some());
             if !customer_exists && mapped.customer.new_customer.is_none() {
-                let fail = ctx.settings.customers.as_ref().is_some_and(|c| c.when_no_match == crate::wizard::NoCustomerMatch::FailOrder);
+                let fail = ctx
+                    .settings
+                    .customers
+                    .as_ref()
+                    .is_some_and(|c| c.when_no_match == crate::wizard::NoCustomerMatch::FailOrder);
                 if fail {
-                    let message = format!("Order {{number}} failed: QuickBooks has no customer named \"{}\" (the Customers step says to fail such orders)", mapped.customer.name);
+                    let message = format!(
+                        "Order {{number}} failed: QuickBooks has no customer named \"{}\" (the Customers step says to fail such orders)",
+                        mapped.customer.name
+                    );
                     finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, message, None).await?;
                     return Ok(None);
                 }
@@ -268,24 +295,43 @@ pub async fn apply(
                 let created = rs.status.code == 0;
                 match (rs.request_id.as_deref(), created) {
                     (Some(CUSTOMER), true) => {
-                        let mut entry = NewLogEntry::info(connection_id, LogKind::CustomerCreated, format!("Customer \"{}\" created in QuickBooks for order {}", mapped.customer.name, row.order_number));
+                        let mut entry = NewLogEntry::info(
+                            connection_id,
+                            LogKind::CustomerCreated,
+                            format!(
+                                "Customer \"{}\" created in QuickBooks for order {}",
+                                mapped.customer.name, row.order_number
+                            ),
+                        );
                         entry.order_id = Some(row.id);
                         entry.order_number = Some(row.order_number.clone());
                         record_log_entry(db, bus, entry).await?;
                     }
                     (Some(id), true) if id.starts_with("item-") => {
                         if let Some(ret) = rs.rets().next() {
-                            let name = ret.child_text("FullName").or_else(|| ret.child_text("Name")).unwrap_or_default().to_owned();
+                            let name = ret
+                                .child_text("FullName")
+                                .or_else(|| ret.child_text("Name"))
+                                .unwrap_or_default()
+                                .to_owned();
                             let entry = NewListEntry {
                                 list_id: ret.child_text("ListID").unwrap_or_default().to_owned(),
                                 full_name: name.clone(),
                                 parent_full_name: None,
-                                subtype: ret.name.strip_prefix("Item").and_then(|n| n.strip_suffix("Ret")).map(String::from),
+                                subtype: ret
+                                    .name
+                                    .strip_prefix("Item")
+                                    .and_then(|n| n.strip_suffix("Ret"))
+                                    .map(String::from),
                                 is_active: true,
                                 details: None,
                             };
                             append_entries(db, connection_id, ListKind::Item, vec![entry]).await?;
-                            let mut log = NewLogEntry::info(connection_id, LogKind::ItemCreated, format!("Item \"{name}\" created in QuickBooks for order {}", row.order_number));
+                            let mut log = NewLogEntry::info(
+                                connection_id,
+                                LogKind::ItemCreated,
+                                format!("Item \"{name}\" created in QuickBooks for order {}", row.order_number),
+                            );
                             log.order_id = Some(row.id);
                             log.order_number = Some(row.order_number.clone());
                             record_log_entry(db, bus, log).await?;
@@ -295,7 +341,9 @@ pub async fn apply(
                 }
             }
             let Some(txn) = answer.by_request_id(TRANSACTION) else {
-                return transient(db, bus, row, "QuickBooks sent no answer for the transaction".to_owned()).await.map(|_| None);
+                return transient(db, bus, row, "QuickBooks sent no answer for the transaction".to_owned())
+                    .await
+                    .map(|_| None);
             };
             if txn.status.code != 0 {
                 // The transaction's own failure may come from a customer or item that could not
@@ -303,7 +351,9 @@ pub async fn apply(
                 let cause = answer
                     .responses
                     .iter()
-                    .find(|rs| rs.status.code != 0 && rs.request_id.as_deref() != Some(TRANSACTION) && rs.status.code != 3100)
+                    .find(|rs| {
+                        rs.status.code != 0 && rs.request_id.as_deref() != Some(TRANSACTION) && rs.status.code != 3100
+                    })
                     .unwrap_or(txn);
                 let explanation = explain::status_code(cause.status.code);
                 let text = format!(
@@ -322,7 +372,12 @@ pub async fn apply(
             let ret = txn.rets().next();
             let txn_id = ret.and_then(|r| r.child_text("TxnID")).map(String::from);
             let reference = ret.and_then(|r| r.child_text("RefNumber")).map(String::from);
-            let payment = answer.by_request_id(PAYMENT).filter(|rs| rs.status.code == 0).and_then(|rs| rs.rets().next()).and_then(|r| r.child_text("TxnID")).map(String::from);
+            let payment = answer
+                .by_request_id(PAYMENT)
+                .filter(|rs| rs.status.code == 0)
+                .and_then(|rs| rs.rets().next())
+                .and_then(|r| r.child_text("TxnID"))
+                .map(String::from);
             let message = format!(
                 "Order {{number}} is in QuickBooks as {kind_name} {}{}",
                 reference.as_deref().or(txn_id.as_deref()).unwrap_or(""),
@@ -348,14 +403,22 @@ fn find_existing(rs: &RsElement, mapped: &MappedOrder, order_number: &str) -> Op
             Some(reference) => ret.child_text("RefNumber").is_some_and(|r| r.eq_ignore_ascii_case(reference)),
             None => ret.child_text("Other") == Some(order_number),
         };
-        matches.then(|| (ret.child_text("TxnID").unwrap_or_default().to_owned(), ret.child_text("RefNumber").map(String::from)))
+        matches.then(|| {
+            (ret.child_text("TxnID").unwrap_or_default().to_owned(), ret.child_text("RefNumber").map(String::from))
+        })
     })
 }
 
 /// Leaves the order pending for the next run, counting the attempt.
-async fn transient(db: &DatabaseConnection, bus: &LogBus, row: store_order::Model, message: String) -> ServiceResult<()> {
+async fn transient(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    row: store_order::Model,
+    message: String,
+) -> ServiceResult<()> {
     let text = message.replace("{number}", &row.order_number);
-    let mut entry = NewLogEntry::info(row.connection_id, LogKind::QuickbooksError, format!("{text} — tried again on the next run"));
+    let mut entry =
+        NewLogEntry::info(row.connection_id, LogKind::QuickbooksError, format!("{text} — tried again on the next run"));
     entry.level = LogLevel::Warning;
     entry.order_id = Some(row.id);
     entry.order_number = Some(row.order_number.clone());

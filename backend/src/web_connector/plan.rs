@@ -47,7 +47,13 @@ impl Plan {
         }
         let count = orders.len() as u32;
         steps.extend(orders.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Check }));
-        Self { steps, done: 0, expected: if read_lists { 2 } else { 0 } + 2 * count, reads_lists: read_lists, orders: count }
+        Self {
+            steps,
+            done: 0,
+            expected: if read_lists { 2 } else { 0 } + 2 * count,
+            reads_lists: read_lists,
+            orders: count,
+        }
     }
 
     /// The order step in front has moved on: to its next stage, or it is done.
@@ -211,8 +217,13 @@ mod tests {
 
     #[test]
     fn items_are_read_page_by_page_and_progress_only_grows() {
-        let mut plan =
-            Plan { steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]), done: 0, expected: 1, reads_lists: true, orders: 0 };
+        let mut plan = Plan {
+            steps: VecDeque::from([Step::ReadItems { iterator_id: None, read: 0 }]),
+            done: 0,
+            expected: 1,
+            reads_lists: true,
+            orders: 0,
+        };
         assert!(plan.next_request(QbxmlVersion::BASELINE).unwrap().contains("iterator=\"Start\""));
         let effects = plan.apply(&item_answer(&["A", "B"], 1_000));
         assert!(matches!(&effects[0], Effect::ItemPage { first_page: true, entries } if entries.len() == 2));

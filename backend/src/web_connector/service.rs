@@ -15,8 +15,8 @@ use super::plan::{Effect, Plan};
 use super::progress::{ProgressBus, of_session};
 use crate::accounts::password::verify_password_blocking;
 use crate::entities::{qb_connection, store_order, wc_session};
-use crate::orders::OrderStatus;
 use crate::error::{ServiceError, ServiceResult};
+use crate::orders::OrderStatus;
 use crate::qbxml::host::{parse_company_profile, same_guid};
 use crate::qbxml::lists::LISTS_READ;
 use crate::qbxml::{QbxmlResponse, QbxmlVersion};
@@ -84,7 +84,11 @@ async fn lists_needed(db: &DatabaseConnection, connection: &qb_connection::Model
 
 /// The orders to send this session, oldest first: pending, and ready to go. Orders with a
 /// problem found before sending are parked here, with the reason in the log.
-async fn orders_to_send(db: &DatabaseConnection, bus: &LogBus, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
+async fn orders_to_send(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    connection: &qb_connection::Model,
+) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
     if connection.setup_completed_at.is_none() {
         return Ok(Vec::new());
@@ -528,7 +532,9 @@ pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResul
         (Some(error), _) => format!("Ledgerbridge: stopped with an error. {error}"),
         (None, true) => match (plan.reads_lists, plan.orders) {
             (true, 0) => "Ledgerbridge: QuickBooks lists read.".to_owned(),
-            (true, n) => format!("Ledgerbridge: QuickBooks lists read; {n} orders processed (see the transaction log)."),
+            (true, n) => {
+                format!("Ledgerbridge: QuickBooks lists read; {n} orders processed (see the transaction log).")
+            }
             (false, n) => format!("Ledgerbridge: {n} orders processed (see the transaction log)."),
         },
         (None, false) => "Ledgerbridge: stopped before finishing; the next run continues.".to_owned(),

@@ -1,5 +1,6 @@
 //! Black-box tests: the real binary, started as a merchant would start it.
 mod dashboard;
 mod databases;
+mod orders;
 mod server;
 mod web_connector;

@@ -8,18 +8,18 @@ use e2e::server::{PostgresDatabase, Server, command};
 use e2e::web_connector::{Step, WebConnector};
 use serde_json::{Value, json};
 
-const PASSWORD: &str = "web connector pw";
+pub(crate) const PASSWORD: &str = "web connector pw";
 
-struct Paired {
-    server: Server,
-    token: String,
-    connection_id: String,
-    user_name: String,
+pub(crate) struct Paired {
+    pub(crate) server: Server,
+    pub(crate) token: String,
+    pub(crate) connection_id: String,
+    pub(crate) user_name: String,
     _dir: tempfile::TempDir,
 }
 
 impl Paired {
-    fn graphql(&self, query: &str, variables: Value) -> Value {
+    pub(crate) fn graphql(&self, query: &str, variables: Value) -> Value {
         let answer: Value = reqwest::blocking::Client::new()
             .post(self.server.url("/graphql"))
             .bearer_auth(&self.token)
@@ -31,17 +31,17 @@ impl Paired {
         answer
     }
 
-    fn data(&self, query: &str) -> Value {
+    pub(crate) fn data(&self, query: &str) -> Value {
         let answer = self.graphql(query, json!({ "c": self.connection_id }));
         assert!(answer.get("errors").is_none(), "{answer}");
         answer["data"].clone()
     }
 
-    fn web_connector(&self, password: &str) -> WebConnector {
+    pub(crate) fn web_connector(&self, password: &str) -> WebConnector {
         WebConnector::new(&self.server.url(""), &self.user_name, password)
     }
 
-    fn log_kinds(&self) -> Vec<String> {
+    pub(crate) fn log_kinds(&self) -> Vec<String> {
         let data =
             self.data("query($c: ID!) { transactionLog(connectionId: $c, first: 200) { edges { node { kind } } } }");
         data["transactionLog"]["edges"]
@@ -64,7 +64,7 @@ fn serve(dir: &std::path::Path, extra: &[&str]) -> Command {
 }
 
 /// A merchant with one connection whose Web Connector password is set.
-fn paired(config: Option<&str>) -> Paired {
+pub(crate) fn paired(config: Option<&str>) -> Paired {
     let dir = tempfile::tempdir().unwrap();
     let mut extra = Vec::new();
     let config_path = dir.path().join("lb.toml");

@@ -1,0 +1,193 @@
+//! Orders from a store into the QuickBooks stand-in through the real Web Connector protocol:
+//! every transaction lands once, with totals equal to the store's, whatever goes wrong.
+
+use e2e::quickbooks::Company;
+use e2e::web_connector::Step;
+use serde_json::{Value, json};
+
+use crate::web_connector::{PASSWORD, Paired, paired};
+
+/// A connection whose lists were read and whose wizard is complete, with one store.
+fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Company) -> (Paired, String) {
+    let paired = paired(config);
+    assert_eq!(paired.web_connector(PASSWORD).run(company).progress.last(), Some(&100));
+    let c = json!({ "c": paired.connection_id });
+    let steps = [
+        "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: TO_QUICKBOOKS, syncInventory: false }) { saved { direction } } }".to_owned(),
+        format!("mutation($c: ID!) {{ saveOrderSettings(connectionId: $c, input: {{ transactionType: {transaction_type}, className: \"Web\", useStoreNameAsClass: false, termsName: null, numbering: STORE_ORDER_NUMBER, orderNumberPrefix: \"WEB-\", statusFilter: [\"paid\"] }}) {{ saved {{ transactionType }} }} }}"),
+        "mutation($c: ID!) { saveCustomerSettings(connectionId: $c, input: { matching: LAST_FIRST, whenNoMatch: CREATE_CUSTOMER }) { saved { matching } } }".to_owned(),
+        "mutation($c: ID!) { saveAccountSettings(connectionId: $c, input: { incomeAccount: \"Web Sales\", receivableAccount: \"Accounts Receivable\", depositAccount: \"Undeposited Funds\" }) { saved { incomeAccount } } }".to_owned(),
+        "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: LINE_ITEM, taxItem: \"NY State Tax\" }) { saved { mode } } }".to_owned(),
+        "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: CREATE_NON_INVENTORY_ITEM }) { saved { matchBy } } }".to_owned(),
+        "mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"books@shop.example\", dailyLogEmail: true, notifyCustomerCreated: true, notifyItemCreated: true }) { saved { emails } } }".to_owned(),
+        "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }".to_owned(),
+    ];
+    for step in steps {
+        let answer = paired.graphql(&step, c.clone());
+        assert!(answer.get("errors").is_none(), "{step}: {answer}");
+    }
+    let store = paired.graphql("mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"My Shop\" }) { store { id } signingSecret } }", c);
+    let store_id = store["data"]["addStore"]["store"]["id"].as_str().expect("a store").to_owned();
+    (paired, store_id)
+}
+
+fn order(external_id: &str, number: &str, sku: &str) -> Value {
+    json!({
+        "externalId": external_id, "number": number, "placedAt": "2026-11-26T15:04:05Z", "currency": "USD",
+        "email": "ann@example.com",
+        "billing": { "firstName": "Ann", "lastName": "Smith", "company": "Acme & Sons", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
+        "shipping": { "firstName": "Ann", "lastName": "Smith", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
+        "lines": [
+            { "sku": sku, "title": "Claw hammer", "quantity": "2", "unitPrice": "19.99", "discount": "1.00" },
+            { "sku": "GIFT-WRAP", "title": "Gift wrap", "quantity": "1", "unitPrice": "5.00", "taxable": false }
+        ],
+        "discounts": [{ "code": "WELCOME", "amount": "4.00" }],
+        "shippingLines": [{ "title": "UPS Ground", "price": "5.95" }],
+        "taxLines": [{ "title": "NY State Tax", "rate": "0.04", "amount": "1.60" }],
+        "paymentGateway": "Visa", "financialStatus": "paid", "total": "47.53"
+    })
+}
+
+fn import(paired: &Paired, store_id: &str, orders: Vec<Value>) -> Value {
+    let answer = paired.graphql(
+        "mutation($s: ID!, $o: [OrderInput!]!) { importOrders(storeId: $s, orders: $o) { externalId created errors { field message } order { id status } } }",
+        json!({ "s": store_id, "o": orders }),
+    );
+    assert!(answer.get("errors").is_none(), "{answer}");
+    answer["data"]["importOrders"].clone()
+}
+
+fn orders(paired: &Paired) -> Vec<Value> {
+    let data = paired.data("query($c: ID!) { orders(connectionId: $c) { edges { node { number status quickbooksTxnType quickbooksRefNumber quickbooksPaymentTxnId attempts lastError } } } }");
+    data["orders"]["edges"].as_array().unwrap().iter().map(|e| e["node"].clone()).collect()
+}
+
+#[test]
+fn a_paid_store_order_lands_once_as_an_invoice_with_its_payment_and_equal_totals() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE_WITH_PAYMENT", &mut company);
+    let imported = import(&paired, &store_id, vec![order("9001", "#1001", "Hammer")]);
+    assert_eq!(imported[0]["created"], true);
+    assert_eq!(imported[0]["order"]["status"], "PENDING");
+    let again = import(&paired, &store_id, vec![order("9001", "#1001", "Hammer")]);
+    assert_eq!(again[0]["created"], false, "importing the same order again updates it");
+
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress, vec![50, 100], "two round trips for one order: {run:?}");
+    assert!(run.close_message.unwrap().contains("1 orders processed"));
+    assert_eq!(company.transactions.len(), 1);
+    let invoice = &company.transactions[0];
+    assert_eq!(invoice.kind, "Invoice");
+    assert_eq!(invoice.ref_number, "WEB-1001");
+    assert_eq!(invoice.customer, "Smith, Ann");
+    assert_eq!(invoice.class.as_deref(), Some("Web"));
+    assert_eq!(invoice.total_cents, 4753, "QuickBooks' total equals the store's: {:?}", invoice.lines);
+    assert_eq!(company.payments.len(), 1);
+    assert_eq!(company.payments[0].amount_cents, 4753);
+    assert!(company.customers.iter().any(|c| c.full_name == "Smith, Ann"));
+    for created in ["GIFT-WRAP", "Shipping", "Discount"] {
+        assert!(company.lists["Item"].iter().any(|i| i.full_name == created), "{created} created");
+    }
+
+    let stored = orders(&paired);
+    assert_eq!(stored[0]["status"], "SYNCED");
+    assert_eq!(stored[0]["quickbooksTxnType"], "Invoice");
+    assert_eq!(stored[0]["quickbooksRefNumber"], "WEB-1001");
+    assert!(stored[0]["quickbooksPaymentTxnId"].is_string());
+    let kinds = paired.log_kinds();
+    for kind in ["ORDER_RECEIVED", "ORDER_SYNCED", "CUSTOMER_CREATED", "ITEM_CREATED"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none", "nothing left to send");
+    assert_eq!(company.transactions.len(), 1);
+}
+
+#[test]
+fn an_answer_lost_after_quickbooks_posted_never_duplicates_the_invoice() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) =
+        ready_to_sync(Some("web_connector_lease_seconds = 1\n"), "INVOICE_WITH_PAYMENT", &mut company);
+    import(&paired, &store_id, vec![order("9002", "#1002", "Hammer")]);
+    // Round 0 checks, round 1 posts: the Web Connector dies after QuickBooks executed the post.
+    let dropped = paired.web_connector(PASSWORD).run_with(&mut company, |round, request| {
+        if round == 1 {
+            assert!(request.contains("<InvoiceAddRq"), "{request}");
+            Step::DropAfterSend
+        } else {
+            Step::Continue
+        }
+    });
+    assert!(dropped.close_message.is_none());
+    assert_eq!(company.transactions.len(), 1, "QuickBooks has the invoice");
+    assert_eq!(orders(&paired)[0]["status"], "PENDING", "Ledgerbridge never heard back");
+
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    let finished = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(finished.progress.last(), Some(&100));
+    assert_eq!(company.transactions.len(), 1, "linked, not added again");
+    assert_eq!(company.payments.len(), 1);
+    let stored = orders(&paired);
+    assert_eq!(stored[0]["status"], "SYNCED");
+    assert_eq!(stored[0]["quickbooksRefNumber"], "WEB-1002");
+    assert!(paired.log_kinds().iter().any(|k| k == "ORDER_LINKED"));
+}
+
+#[test]
+fn a_locked_quickbooks_list_is_retried_on_the_next_run_and_a_data_error_fails_only_its_order() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+    import(&paired, &store_id, vec![order("9003", "#1003", "Hammer"), order("9004", "#1004", "Hammer")]);
+    company.inject.push(("SalesReceiptAddRq".into(), 3175, "The list element is in use by another user.".into()));
+    let first = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(first.progress.last(), Some(&100));
+    assert_eq!(company.transactions.len(), 1, "the other order went through");
+    let waiting: Vec<Value> = orders(&paired).into_iter().filter(|o| o["status"] == "PENDING").collect();
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0]["attempts"], 1);
+    assert!(waiting[0]["lastError"].as_str().unwrap().contains("3175"));
+
+    company.inject.push(("SalesReceiptAddRq".into(), 3210, "A field value was rejected.".into()));
+    paired.web_connector(PASSWORD).run(&mut company);
+    let failed: Vec<Value> = orders(&paired).into_iter().filter(|o| o["status"] == "FAILED").collect();
+    assert_eq!(failed.len(), 1, "a data error does not loop");
+    assert!(failed[0]["lastError"].as_str().unwrap().contains("3210"));
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
+    assert_eq!(company.transactions.len(), 1);
+    assert!(company.transactions.iter().all(|t| t.kind == "SalesReceipt"));
+}
+
+#[test]
+fn an_order_with_an_unknown_sku_is_parked_when_the_settings_say_flag_and_orders_out_of_filter_wait() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+    let flag = paired.graphql(
+        "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { whenNoMatch } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(flag.get("errors").is_none(), "{flag}");
+    let mut unpaid = order("9006", "#1006", "Hammer");
+    unpaid["financialStatus"] = json!("pending");
+    import(&paired, &store_id, vec![order("9005", "#1005", "NO-SUCH-SKU"), unpaid]);
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.status(), "none", "nothing sendable: {run:?}");
+    assert!(company.transactions.is_empty());
+    let stored = orders(&paired);
+    let parked = stored.iter().find(|o| o["number"] == "#1005").unwrap();
+    assert_eq!(parked["status"], "PARKED");
+    assert!(parked["lastError"].as_str().unwrap().contains("NO-SUCH-SKU"), "{parked}");
+    assert_eq!(stored.iter().find(|o| o["number"] == "#1006").unwrap()["status"], "FILTERED");
+}
+
+#[test]
+fn every_transaction_type_lands_as_its_own_kind() {
+    for (setting, kind) in [("SALES_ORDER", "SalesOrder"), ("ESTIMATE", "Estimate"), ("INVOICE", "Invoice")] {
+        let mut company = Company::us_sample(0);
+        let (paired, store_id) = ready_to_sync(None, setting, &mut company);
+        import(&paired, &store_id, vec![order("9100", "#2001", "Hammer")]);
+        assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+        assert_eq!(company.transactions.len(), 1, "{setting}");
+        assert_eq!(company.transactions[0].kind, kind);
+        assert_eq!(company.transactions[0].total_cents, 4753);
+        assert!(company.payments.is_empty(), "{setting} takes no payment");
+    }
+}
