@@ -17,6 +17,8 @@ pub struct Model {
     pub qb_txn_type: Option<String>,
     pub qb_ref_number: Option<String>,
     pub qb_payment_txn_id: Option<String>,
+    /// Sales order + invoice: the invoice billing the sales order.
+    pub qb_invoice_txn_id: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
     pub synced_at: Option<DateTimeUtc>,

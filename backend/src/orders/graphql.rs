@@ -243,6 +243,10 @@ impl StoredOrder {
     async fn quickbooks_payment_txn_id(&self) -> Option<&str> {
         self.0.qb_payment_txn_id.as_deref()
     }
+    /// Sales order + invoice: the invoice that bills the sales order.
+    async fn quickbooks_invoice_txn_id(&self) -> Option<&str> {
+        self.0.qb_invoice_txn_id.as_deref()
+    }
     async fn attempts(&self) -> i32 {
         self.0.attempts
     }

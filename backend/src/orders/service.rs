@@ -100,6 +100,7 @@ pub async fn upsert_order(
                 qb_txn_type: Set(None),
                 qb_ref_number: Set(None),
                 qb_payment_txn_id: Set(None),
+                qb_invoice_txn_id: Set(None),
                 attempts: Set(0),
                 last_error: Set(None),
                 synced_at: Set(None),

@@ -24,6 +24,7 @@ use crate::orders::mapping::{DISCOUNT_ITEM, SHIPPING_ITEM};
 use crate::orders::service::order_of;
 use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_order};
 use crate::qbxml::items::{NewItem, item_add};
+use crate::qbxml::transactions::{TxnHeader, TxnKind};
 use crate::qbxml::transactions::{
     InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date,
     transaction_query_by_ref,
@@ -39,7 +40,13 @@ use crate::wizard::service::{load as load_wizard, mappings};
 #[serde(tag = "stage", rename_all = "camelCase")]
 pub enum OrderStage {
     Check,
-    Post { customer_exists: bool },
+    Post {
+        customer_exists: bool,
+    },
+    /// Sales order + invoice: the sales order is in QuickBooks; the invoice billing it is next.
+    Invoice {
+        sales_order_txn_id: String,
+    },
 }
 
 /// What every order of a connection is mapped with, loaded once per call.
@@ -129,6 +136,8 @@ const DUPLICATE: &str = "duplicate";
 const CUSTOMER: &str = "customer";
 const TRANSACTION: &str = "transaction";
 const PAYMENT: &str = "payment";
+const DUPLICATE_INVOICE: &str = "duplicate-invoice";
+const INVOICE: &str = "invoice";
 const MACRO: &str = "TxnID:order";
 
 /// The request for an order's stage; `None` when the order needs no request (no longer
@@ -157,7 +166,22 @@ pub async fn request(
                     mapped.header.txn_date.unwrap_or_else(|| Utc::now().date_naive()),
                 ),
             });
+            if mapped.then_invoice {
+                document.push(&match &mapped.header.ref_number {
+                    Some(reference) => transaction_query_by_ref(TxnKind::Invoice, DUPLICATE_INVOICE, reference),
+                    None => transaction_query_by_date(
+                        TxnKind::Invoice,
+                        DUPLICATE_INVOICE,
+                        mapped.header.txn_date.unwrap_or_else(|| Utc::now().date_naive()),
+                    ),
+                });
+            }
             document.push(&customer_query(CUSTOMER, &mapped.customer.name));
+        }
+        OrderStage::Invoice { sales_order_txn_id } => {
+            document = RequestDocument::new(version, OnError::StopOnError);
+            let header = TxnHeader { link_to_txn_id: Some(sales_order_txn_id.clone()), ..mapped.header.clone() };
+            document.push(&transaction_add(TxnKind::Invoice, INVOICE, &header, &mapped.lines, None));
         }
         OrderStage::Post { customer_exists } => {
             // continueOnError: a customer or item that turns out to exist (3100) must not stop
@@ -259,6 +283,29 @@ pub async fn apply(
                 answer.by_request_id(DUPLICATE).and_then(|rs| find_existing(rs, &mapped, &row.order_number))
             {
                 let (txn_id, reference) = existing;
+                if mapped.then_invoice {
+                    let invoice = answer
+                        .by_request_id(DUPLICATE_INVOICE)
+                        .and_then(|rs| find_existing(rs, &mapped, &row.order_number))
+                        .map(|(id, _)| id);
+                    let mut active: store_order::ActiveModel = row.into();
+                    active.qb_txn_id = Set(Some(txn_id.clone()));
+                    active.qb_txn_type = Set(Some(kind_name.to_owned()));
+                    active.qb_ref_number = Set(reference.clone());
+                    let row = active.update(db).await?;
+                    let Some(invoice) = invoice else {
+                        return Ok(Some(OrderStage::Invoice { sales_order_txn_id: txn_id }));
+                    };
+                    let mut active: store_order::ActiveModel = row.into();
+                    active.qb_invoice_txn_id = Set(Some(invoice));
+                    let row = active.update(db).await?;
+                    let message = format!(
+                        "Order {{number}} is already in QuickBooks as sales order {} with its invoice: linked, not added again",
+                        reference.as_deref().unwrap_or(&txn_id)
+                    );
+                    finish(db, bus, row, OrderStatus::Synced, LogKind::OrderLinked, message, None).await?;
+                    return Ok(None);
+                }
                 let message = format!(
                     "Order {{number}} is already in QuickBooks as {kind_name} {}: linked, not added again",
                     reference.as_deref().unwrap_or(&txn_id)
@@ -346,28 +393,23 @@ pub async fn apply(
                     .map(|_| None);
             };
             if txn.status.code != 0 {
-                // The transaction's own failure may come from a customer or item that could not
-                // be created: name that first cause.
-                let cause = answer
-                    .responses
-                    .iter()
-                    .find(|rs| {
-                        rs.status.code != 0 && rs.request_id.as_deref() != Some(TRANSACTION) && rs.status.code != 3100
-                    })
-                    .unwrap_or(txn);
-                let explanation = explain::status_code(cause.status.code);
-                let text = format!(
-                    "QuickBooks refused order {{number}} (code {}: {}){}",
-                    cause.status.code,
-                    cause.status.message,
-                    explanation.as_ref().map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
-                );
-                let details = json!({ "statusCode": cause.status.code, "statusMessage": cause.status.message });
-                if explanation.is_some_and(|e| e.transient) {
-                    return transient(db, bus, row, text).await.map(|_| None);
-                }
-                finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, text, Some(details)).await?;
-                return Ok(None);
+                // The transaction's own failure may come from what was to be created first: a
+                // customer whose name a vendor or employee already has (3100, and the transaction
+                // then refers to nobody: 3140), or an item that could not be made.
+                let customer_taken = answer.by_request_id(CUSTOMER).filter(|rs| rs.status.code == 3100);
+                let cause = match customer_taken {
+                    Some(customer) if txn.status.code == 3140 => customer,
+                    _ => answer
+                        .responses
+                        .iter()
+                        .find(|rs| {
+                            rs.status.code != 0
+                                && rs.request_id.as_deref() != Some(TRANSACTION)
+                                && rs.status.code != 3100
+                        })
+                        .unwrap_or(txn),
+                };
+                return refused(db, bus, row, cause).await.map(|_| None);
             }
             let ret = txn.rets().next();
             let txn_id = ret.and_then(|r| r.child_text("TxnID")).map(String::from);
@@ -378,6 +420,19 @@ pub async fn apply(
                 .and_then(|rs| rs.rets().next())
                 .and_then(|r| r.child_text("TxnID"))
                 .map(String::from);
+            if mapped.then_invoice {
+                let Some(sales_order_txn_id) = txn_id.clone() else {
+                    return transient(db, bus, row, "QuickBooks did not say which sales order it made".to_owned())
+                        .await
+                        .map(|_| None);
+                };
+                let mut active: store_order::ActiveModel = row.into();
+                active.qb_txn_id = Set(txn_id);
+                active.qb_txn_type = Set(Some(kind_name.to_owned()));
+                active.qb_ref_number = Set(reference);
+                active.update(db).await?;
+                return Ok(Some(OrderStage::Invoice { sales_order_txn_id }));
+            }
             let message = format!(
                 "Order {{number}} is in QuickBooks as {kind_name} {}{}",
                 reference.as_deref().or(txn_id.as_deref()).unwrap_or(""),
@@ -392,7 +447,50 @@ pub async fn apply(
             finish(db, bus, row, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
             Ok(None)
         }
+        OrderStage::Invoice { .. } => {
+            let Some(invoice) = answer.by_request_id(INVOICE) else {
+                return transient(db, bus, row, "QuickBooks sent no answer for the invoice".to_owned())
+                    .await
+                    .map(|_| None);
+            };
+            if invoice.status.code != 0 {
+                return refused(db, bus, row, invoice).await.map(|_| None);
+            }
+            let invoice_id = invoice.rets().next().and_then(|r| r.child_text("TxnID")).map(String::from);
+            let message = format!(
+                "Order {{number}} is in QuickBooks as sales order {}, billed by invoice {}",
+                row.qb_ref_number.as_deref().unwrap_or(""),
+                invoice_id.as_deref().unwrap_or("")
+            );
+            let mut active: store_order::ActiveModel = row.into();
+            active.qb_invoice_txn_id = Set(invoice_id);
+            let row = active.update(db).await?;
+            finish(db, bus, row, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
+            Ok(None)
+        }
     }
+}
+
+/// QuickBooks refused a transaction: retried next run when the cause is passing (a lock),
+/// failed with the explanation when it is the data.
+async fn refused(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    row: store_order::Model,
+    cause: &RsElement,
+) -> ServiceResult<()> {
+    let explanation = explain::status_code(cause.status.code);
+    let text = format!(
+        "QuickBooks refused order {{number}} (code {}: {}){}",
+        cause.status.code,
+        cause.status.message,
+        explanation.as_ref().map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
+    );
+    if explanation.is_some_and(|e| e.transient) {
+        return transient(db, bus, row, text).await;
+    }
+    let details = json!({ "statusCode": cause.status.code, "statusMessage": cause.status.message });
+    finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, text, Some(details)).await
 }
 
 /// The transaction QuickBooks already has for this order, if any: by RefNumber, or (with

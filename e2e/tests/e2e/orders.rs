@@ -191,3 +191,31 @@ fn every_transaction_type_lands_as_its_own_kind() {
         assert!(company.payments.is_empty(), "{setting} takes no payment");
     }
 }
+
+#[test]
+fn a_sales_order_is_billed_by_its_invoice_once_even_when_the_invoice_answer_is_lost() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(Some("web_connector_lease_seconds = 1\n"), "SALES_ORDER_WITH_INVOICE", &mut company);
+    import(&paired, &store_id, vec![order("9200", "#3001", "Hammer")]);
+    // Rounds: check, post the sales order, then the invoice — whose answer is lost.
+    let dropped = paired.web_connector(PASSWORD).run_with(&mut company, |round, request| {
+        if round == 2 {
+            assert!(request.contains("<InvoiceAddRq") && request.contains("<LinkToTxnID>"), "{request}");
+            Step::DropAfterSend
+        } else {
+            Step::Continue
+        }
+    });
+    assert_eq!(dropped.progress, vec![50, 66], "a third round trip was added when the sales order was made");
+    let kinds: Vec<&str> = company.transactions.iter().map(|t| t.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["SalesOrder", "Invoice"]);
+
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    assert_eq!(company.transactions.len(), 2, "both found and linked, neither added again");
+    let data = paired.data("query($c: ID!) { orders(connectionId: $c) { edges { node { status quickbooksTxnType quickbooksInvoiceTxnId } } } }");
+    let node = &data["orders"]["edges"][0]["node"];
+    assert_eq!(node["status"], "SYNCED");
+    assert_eq!(node["quickbooksTxnType"], "SalesOrder");
+    assert_eq!(node["quickbooksInvoiceTxnId"], company.transactions[1].txn_id.as_str());
+}
