@@ -285,6 +285,19 @@ pub struct ImportError {
     pub message: String,
 }
 
+/// What the next Web Connector run would send for an order.
+#[derive(SimpleObject)]
+pub struct OrderPreview {
+    /// Invoice, SalesReceipt, SalesOrder or Estimate.
+    pub transaction_type: String,
+    pub customer_name: String,
+    pub ref_number: Option<String>,
+    /// The exact qbXML (the customer is created only if QuickBooks lacks it).
+    pub qbxml: String,
+    /// Problems found against the company's lists and QuickBooks' limits; empty when it would go.
+    pub problems: Vec<String>,
+}
+
 #[derive(Default)]
 pub struct OrdersQuery;
 
@@ -320,6 +333,23 @@ impl OrdersQuery {
         let id = parse_id(&id, "order")?;
         Ok(StoredOrder(service::find_owned_order(&app(ctx).db, &caller(ctx)?, id).await?))
     }
+
+    /// The exact qbXML the next run would send for an order, and the problems found before sending.
+    async fn preview_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<OrderPreview> {
+        let app = app(ctx);
+        let id = parse_id(&id, "order")?;
+        let caller = caller(ctx)?;
+        let row = service::find_owned_order(&app.db, &caller, id).await?;
+        let connection = crate::connections::find_owned(&app.db, &caller, row.connection_id).await?;
+        let preview = crate::web_connector::order_sync::preview(&app.db, &connection, &row).await?;
+        Ok(OrderPreview {
+            transaction_type: preview.transaction_type.to_owned(),
+            customer_name: preview.customer_name,
+            ref_number: preview.ref_number,
+            qbxml: preview.qbxml,
+            problems: preview.problems,
+        })
+    }
 }
 
 #[derive(Default)]
@@ -327,6 +357,20 @@ pub struct OrdersMutation;
 
 #[Object]
 impl OrdersMutation {
+    /// Queues a failed, parked, skipped or filtered order again for the next Web Connector run.
+    async fn retry_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoredOrder> {
+        let app = app(ctx);
+        let id = parse_id(&id, "order")?;
+        Ok(StoredOrder(service::retry(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+    }
+
+    /// Leaves an order out of syncing (until it is retried).
+    async fn skip_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoredOrder> {
+        let app = app(ctx);
+        let id = parse_id(&id, "order")?;
+        Ok(StoredOrder(service::skip(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+    }
+
     /// Imports orders into a store, for partners scripting over GraphQL. Each order gets its own
     /// result; importing an external id again updates that order, never duplicates it.
     async fn import_orders(

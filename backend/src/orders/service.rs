@@ -184,6 +184,59 @@ pub fn order_of(row: &store_order::Model) -> ServiceResult<Order> {
     serde_json::from_value(row.payload.clone()).map_err(ServiceError::internal)
 }
 
+/// Puts a failed, parked or skipped order back in the queue for the next Web Connector run.
+pub async fn retry(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    id: Uuid,
+) -> ServiceResult<store_order::Model> {
+    let row = find_owned_order(db, caller, id).await?;
+    let status: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+    if !matches!(status, Some(OrderStatus::Failed | OrderStatus::Parked | OrderStatus::Skipped | OrderStatus::Filtered))
+    {
+        return Err(ServiceError::Conflict(format!(
+            "order {} is {}: only failed, parked, skipped or filtered orders can be retried",
+            row.order_number,
+            row.sync_status.to_lowercase()
+        )));
+    }
+    set_status(db, bus, row, OrderStatus::Pending, "queued again for the next Web Connector run").await
+}
+
+/// Leaves an order out of syncing until it is retried.
+pub async fn skip(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    id: Uuid,
+) -> ServiceResult<store_order::Model> {
+    let row = find_owned_order(db, caller, id).await?;
+    if row.sync_status == db_enum::to_db(&OrderStatus::Synced) {
+        return Err(ServiceError::Conflict(format!("order {} is already in QuickBooks", row.order_number)));
+    }
+    set_status(db, bus, row, OrderStatus::Skipped, "skipped: it will not be sent to QuickBooks").await
+}
+
+async fn set_status(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    row: store_order::Model,
+    status: OrderStatus,
+    what: &str,
+) -> ServiceResult<store_order::Model> {
+    let mut entry =
+        NewLogEntry::info(row.connection_id, LogKind::OrderReceived, format!("Order {} {what}", row.order_number));
+    entry.order_id = Some(row.id);
+    entry.order_number = Some(row.order_number.clone());
+    let mut active: store_order::ActiveModel = row.into();
+    active.sync_status = Set(db_enum::to_db(&status));
+    active.updated_at = Set(Utc::now());
+    let row = active.update(db).await?;
+    record_log_entry(db, bus, entry).await?;
+    Ok(row)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

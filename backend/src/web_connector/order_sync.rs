@@ -24,11 +24,11 @@ use crate::orders::mapping::{DISCOUNT_ITEM, SHIPPING_ITEM};
 use crate::orders::service::order_of;
 use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_order};
 use crate::qbxml::items::{NewItem, item_add};
-use crate::qbxml::transactions::{TxnHeader, TxnKind};
 use crate::qbxml::transactions::{
     InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date,
     transaction_query_by_ref,
 };
+use crate::qbxml::transactions::{TxnHeader, TxnKind};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
 use crate::quickbooks_lists::service::{append_entries, entries};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
@@ -184,37 +184,119 @@ pub async fn request(
             document.push(&transaction_add(TxnKind::Invoice, INVOICE, &header, &mapped.lines, None));
         }
         OrderStage::Post { customer_exists } => {
-            // continueOnError: a customer or item that turns out to exist (3100) must not stop
-            // the transaction; a real failure shows in the transaction's own answer.
-            document = RequestDocument::new(version, OnError::ContinueOnError);
-            if !customer_exists {
-                if let Some(new_customer) = &mapped.customer.new_customer {
-                    document.push(&customer_add(CUSTOMER, new_customer));
-                }
-            }
-            for (index, item) in items_to_create(&mapped, ctx).iter().enumerate() {
-                document.push(&item_add(&format!("item-{index}"), item));
-            }
-            document.push(&transaction_add(mapped.kind, TRANSACTION, &mapped.header, &mapped.lines, Some(MACRO)));
-            if let Some((amount, method)) = &mapped.payment {
-                document.push(&receive_payment_add(
-                    PAYMENT,
-                    &Payment {
-                        customer: &mapped.customer.name,
-                        ar_account: mapped.header.ar_account.as_deref(),
-                        txn_date: mapped.header.txn_date,
-                        ref_number: mapped.header.ref_number.as_deref(),
-                        amount: *amount,
-                        payment_method: method.as_deref(),
-                        memo: mapped.header.memo.as_deref(),
-                        deposit_account: mapped.header.deposit_account.as_deref(),
-                        invoice: InvoiceRef::Macro(MACRO),
-                    },
-                ));
-            }
+            document = post_document(&mapped, ctx, *customer_exists, version);
         }
     }
     Ok(Some(document.finish()))
+}
+
+/// The message set that posts an order: what is missing first, then the transaction and its
+/// payment. continueOnError: a customer or item that turns out to exist (3100) must not stop
+/// the transaction; a real failure shows in the transaction's own answer.
+fn post_document(
+    mapped: &MappedOrder,
+    ctx: &SyncContext,
+    customer_exists: bool,
+    version: QbxmlVersion,
+) -> RequestDocument {
+    let mut document = RequestDocument::new(version, OnError::ContinueOnError);
+    if !customer_exists && let Some(new_customer) = &mapped.customer.new_customer {
+        document.push(&customer_add(CUSTOMER, new_customer));
+    }
+    for (index, item) in items_to_create(mapped, ctx).iter().enumerate() {
+        document.push(&item_add(&format!("item-{index}"), item));
+    }
+    document.push(&transaction_add(mapped.kind, TRANSACTION, &mapped.header, &mapped.lines, Some(MACRO)));
+    if let Some((amount, method)) = &mapped.payment {
+        document.push(&receive_payment_add(
+            PAYMENT,
+            &Payment {
+                customer: &mapped.customer.name,
+                ar_account: mapped.header.ar_account.as_deref(),
+                txn_date: mapped.header.txn_date,
+                ref_number: mapped.header.ref_number.as_deref(),
+                amount: *amount,
+                payment_method: method.as_deref(),
+                memo: mapped.header.memo.as_deref(),
+                deposit_account: mapped.header.deposit_account.as_deref(),
+                invoice: InvoiceRef::Macro(MACRO),
+            },
+        ));
+    }
+    document
+}
+
+/// What would be sent for an order, and every problem found before sending.
+pub struct Preview {
+    pub transaction_type: &'static str,
+    pub customer_name: String,
+    pub ref_number: Option<String>,
+    pub qbxml: String,
+    pub problems: Vec<String>,
+}
+
+/// The order's qbXML as the next run would post it (creating the customer if QuickBooks lacks
+/// it), with the problems found against the cached lists and QuickBooks' limits.
+pub async fn preview(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+    row: &store_order::Model,
+) -> ServiceResult<Preview> {
+    let ctx = SyncContext::load(db, connection).await?;
+    let order = order_of(row)?;
+    let context = MappingContext {
+        settings: &ctx.settings,
+        store_name: ctx.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
+        country: ctx.country.as_deref(),
+        items: &ctx.items,
+        payment_methods: &ctx.payment_methods,
+        tax_mappings: &ctx.tax_mappings,
+        order_id: row.id,
+    };
+    let mapped = map_order(&order, &context);
+    let mut problems: Vec<String> = mapped
+        .problems
+        .iter()
+        .map(|p| match p {
+            OrderProblem::Parked(m) | OrderProblem::Failed(m) => m.clone(),
+        })
+        .collect();
+    let lists = crate::quickbooks_lists::ListSnapshot::load(
+        db,
+        connection.id,
+        &[ListKind::Account, ListKind::Class, ListKind::Terms, ListKind::SalesTaxItem, ListKind::SalesTaxGroup],
+    )
+    .await?;
+    let h = &mapped.header;
+    let checks: [(Option<&String>, &[ListKind], &str); 5] = [
+        (h.class.as_ref(), &[ListKind::Class], "class"),
+        (h.terms.as_ref(), &[ListKind::Terms], "terms"),
+        (h.ar_account.as_ref(), &[ListKind::Account], "accounts receivable"),
+        (h.deposit_account.as_ref(), &[ListKind::Account], "deposit account"),
+        (h.item_sales_tax.as_ref(), &[ListKind::SalesTaxItem, ListKind::SalesTaxGroup], "sales tax item"),
+    ];
+    for (value, kinds, what) in checks {
+        if let Some(value) = value
+            && let Err(err) = lists.find(kinds, value, what)
+        {
+            problems.push(format!("{what}: {}", err.message));
+        }
+    }
+    if mapped.customer.name.is_empty() {
+        problems.push("no customer name could be built from the order".to_owned());
+    }
+    let version = connection
+        .qbxml_versions
+        .as_deref()
+        .map(|v| QbxmlVersion::negotiate(v.split(',').filter_map(QbxmlVersion::parse)))
+        .unwrap_or(QbxmlVersion::BASELINE);
+    Ok(Preview {
+        transaction_type: mapped.kind.name(),
+        customer_name: mapped.customer.name.clone(),
+        ref_number: mapped.header.ref_number.clone(),
+        qbxml: post_document(&mapped, &ctx, false, version).finish(),
+        problems,
+    })
 }
 
 /// The items the transaction needs that QuickBooks does not have yet.

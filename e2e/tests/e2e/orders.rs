@@ -195,7 +195,8 @@ fn every_transaction_type_lands_as_its_own_kind() {
 #[test]
 fn a_sales_order_is_billed_by_its_invoice_once_even_when_the_invoice_answer_is_lost() {
     let mut company = Company::us_sample(0);
-    let (paired, store_id) = ready_to_sync(Some("web_connector_lease_seconds = 1\n"), "SALES_ORDER_WITH_INVOICE", &mut company);
+    let (paired, store_id) =
+        ready_to_sync(Some("web_connector_lease_seconds = 1\n"), "SALES_ORDER_WITH_INVOICE", &mut company);
     import(&paired, &store_id, vec![order("9200", "#3001", "Hammer")]);
     // Rounds: check, post the sales order, then the invoice — whose answer is lost.
     let dropped = paired.web_connector(PASSWORD).run_with(&mut company, |round, request| {
@@ -218,4 +219,49 @@ fn a_sales_order_is_billed_by_its_invoice_once_even_when_the_invoice_answer_is_l
     assert_eq!(node["status"], "SYNCED");
     assert_eq!(node["quickbooksTxnType"], "SalesOrder");
     assert_eq!(node["quickbooksInvoiceTxnId"], company.transactions[1].txn_id.as_str());
+}
+
+#[test]
+fn a_parked_order_is_previewed_fixed_retried_and_synced_and_another_is_skipped() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+    let c = json!({ "c": paired.connection_id });
+    paired.graphql("mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { whenNoMatch } } }", c.clone());
+    let imported =
+        import(&paired, &store_id, vec![order("9300", "#4001", "NEW-SKU"), order("9301", "#4002", "Hammer")]);
+    let parked_id = imported[0]["order"]["id"].as_str().unwrap().to_owned();
+    let other_id = imported[1]["order"]["id"].as_str().unwrap().to_owned();
+    let skipped = paired.graphql("mutation($id: ID!) { skipOrder(id: $id) { status } }", json!({ "id": other_id }));
+    assert_eq!(skipped["data"]["skipOrder"]["status"], "SKIPPED");
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
+
+    let preview = paired.graphql(
+        "query($id: ID!) { previewOrder(id: $id) { transactionType customerName refNumber qbxml problems } order(id: $id) { status log { kind message } } }",
+        json!({ "id": parked_id }),
+    );
+    let data = &preview["data"];
+    assert_eq!(data["order"]["status"], "PARKED", "{preview}");
+    assert_eq!(data["previewOrder"]["transactionType"], "Invoice");
+    assert_eq!(data["previewOrder"]["refNumber"], "WEB-4001");
+    assert!(data["previewOrder"]["problems"][0].as_str().unwrap().contains("NEW-SKU"));
+    assert!(
+        data["previewOrder"]["qbxml"]
+            .as_str()
+            .unwrap()
+            .starts_with("<?xml version=\"1.0\"?>\n<?qbxml version=\"13.0\"?>")
+    );
+    assert!(data["order"]["log"].as_array().unwrap().iter().any(|e| e["kind"] == "ORDER_PARKED"));
+
+    paired.graphql("mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: CREATE_NON_INVENTORY_ITEM }) { saved { whenNoMatch } } }", c);
+    let fixed =
+        paired.graphql("query($id: ID!) { previewOrder(id: $id) { problems qbxml } }", json!({ "id": parked_id }));
+    assert_eq!(fixed["data"]["previewOrder"]["problems"], json!([]));
+    e2e::quickbooks::validate_against_xsd(fixed["data"]["previewOrder"]["qbxml"].as_str().unwrap());
+    let retried = paired.graphql("mutation($id: ID!) { retryOrder(id: $id) { status } }", json!({ "id": parked_id }));
+    assert_eq!(retried["data"]["retryOrder"]["status"], "PENDING");
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    assert_eq!(company.transactions.len(), 1);
+    assert_eq!(company.transactions[0].ref_number, "WEB-4001");
+    let again = paired.graphql("mutation($id: ID!) { retryOrder(id: $id) { status } }", json!({ "id": parked_id }));
+    assert_eq!(again["errors"][0]["extensions"]["code"], "CONFLICT", "a synced order is not sent twice: {again}");
 }
