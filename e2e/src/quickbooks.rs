@@ -18,6 +18,8 @@ pub struct ListRecord {
     /// AccountType for accounts; the Ret element's item type (Inventory, Service…) for items.
     pub kind: String,
     pub manufacturer_part_number: Option<String>,
+    /// Sales tax items and groups: the rate in thousandths of a percent (8.875 % = 8875).
+    pub tax_rate: Option<i64>,
 }
 
 /// One company file.
@@ -75,6 +77,7 @@ fn record(id: u32, full_name: &str, kind: &str) -> ListRecord {
         is_active: true,
         kind: kind.to_owned(),
         manufacturer_part_number: None,
+        tax_rate: None,
     }
 }
 
@@ -114,6 +117,8 @@ impl Company {
         company.add("SalesTaxCode", "Non", "");
         company.add("ItemSalesTax", "NY State Tax", "");
         company.add("ItemSalesTaxGroup", "NYC Combined", "");
+        company.set_tax_rate("NY State Tax", 4_000);
+        company.set_tax_rate("NYC Combined", 8_875);
         company.add("PaymentMethod", "Visa", "");
         company.add("PaymentMethod", "PayPal", "");
         company.add("ShipMethod", "UPS", "");
@@ -129,6 +134,24 @@ impl Company {
             old.is_active = false;
         }
         company
+    }
+
+    pub fn set_tax_rate(&mut self, name: &str, thousandths_of_percent: i64) {
+        for list in ["ItemSalesTax", "ItemSalesTaxGroup"] {
+            if let Some(record) = self.lists.get_mut(list).and_then(|l| l.iter_mut().find(|r| r.full_name == name)) {
+                record.tax_rate = Some(thousandths_of_percent);
+            }
+        }
+    }
+
+    fn tax_rate_of(&self, name: &str) -> i64 {
+        ["ItemSalesTax", "ItemSalesTaxGroup"]
+            .iter()
+            .filter_map(|list| self.lists.get(list))
+            .flatten()
+            .find(|r| r.full_name.eq_ignore_ascii_case(name))
+            .and_then(|r| r.tax_rate)
+            .unwrap_or(0)
     }
 
     pub fn add(&mut self, list: &'static str, full_name: &str, kind: &str) {
@@ -576,7 +599,17 @@ impl Company {
                 if let Some(name) = add.attribute("defMacro") {
                     macros.insert(name.to_owned(), txn_id.clone());
                 }
-                let total: i64 = lines.iter().map(|(_, amount, _)| amount).sum();
+                // US sales tax as QuickBooks computes it: the header's tax item's rate on the
+                // lines coded taxable, rounded half up to the cent.
+                let item_sales_tax = ref_name(add, "ItemSalesTaxRef");
+                let taxable: i64 = lines
+                    .iter()
+                    .filter(|(_, _, code)| code.as_deref() == Some("Tax"))
+                    .map(|(_, amount, _)| amount)
+                    .sum();
+                let rate = item_sales_tax.as_deref().map_or(0, |name| self.tax_rate_of(name));
+                let tax = (taxable * rate * 2 + 100_000) / 200_000;
+                let total: i64 = lines.iter().map(|(_, amount, _)| amount).sum::<i64>() + tax;
                 let transaction = Transaction {
                     kind: kind.clone(),
                     txn_id: txn_id.clone(),
@@ -586,7 +619,7 @@ impl Company {
                     memo: text_of(add, "Memo").unwrap_or_default(),
                     other: text_of(add, "Other").unwrap_or_default(),
                     class: ref_name(add, "ClassRef"),
-                    item_sales_tax: ref_name(add, "ItemSalesTaxRef"),
+                    item_sales_tax,
                     lines,
                     total_cents: total,
                 };

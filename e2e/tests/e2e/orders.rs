@@ -265,3 +265,39 @@ fn a_parked_order_is_previewed_fixed_retried_and_synced_and_another_is_skipped()
     let again = paired.graphql("mutation($id: ID!) { retryOrder(id: $id) { status } }", json!({ "id": parked_id }));
     assert_eq!(again["errors"][0]["extensions"]["code"], "CONFLICT", "a synced order is not sent twice: {again}");
 }
+
+#[test]
+fn with_tax_code_mapping_quickbooks_computes_the_store_s_tax_from_the_mapped_item() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+    let c = json!({ "c": paired.connection_id });
+    let saved = paired.graphql("mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: TAX_CODE_MAPPING }) { saved { mode taxableCode nonTaxableCode } } }", c.clone());
+    assert_eq!(saved["data"]["saveSalesTaxSettings"]["saved"]["taxableCode"], "Tax", "{saved}");
+    let csv = "City,Region,Country,TaxCode,County\nNew York,NY,US,NYC Combined,\n,NY,US,NY State Tax,\n";
+    let imported = paired.graphql(
+        "mutation($c: ID!, $csv: String!) { importSalesTaxMappings(connectionId: $c, csv: $csv) { id } }",
+        json!({ "c": paired.connection_id, "csv": csv }),
+    );
+    assert_eq!(imported["data"]["importSalesTaxMappings"].as_array().unwrap().len(), 2, "{imported}");
+
+    // Buffalo falls back to the state-wide rule: 4 % of the taxable 34.98 is 1.40.
+    let mut buffalo = order("9400", "#5001", "Hammer");
+    buffalo["shipping"]["city"] = json!("Buffalo");
+    buffalo["taxLines"] = json!([{ "title": "NY State Tax", "rate": "0.04", "amount": "1.40" }]);
+    buffalo["total"] = json!("47.33");
+    // New York City: 8.875 % of 34.98 is 3.10.
+    let mut city = order("9401", "#5002", "Hammer");
+    city["taxLines"] = json!([{ "title": "NYC", "rate": "0.08875", "amount": "3.10" }]);
+    city["total"] = json!("49.03");
+    import(&paired, &store_id, vec![buffalo, city]);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    let by_ref = |reference: &str| company.transactions.iter().find(|t| t.ref_number == reference).unwrap().clone();
+    let upstate = by_ref("WEB-5001");
+    assert_eq!(upstate.item_sales_tax.as_deref(), Some("NY State Tax"));
+    assert_eq!(upstate.total_cents, 4733, "QuickBooks' total equals the store's");
+    let nyc = by_ref("WEB-5002");
+    assert_eq!(nyc.item_sales_tax.as_deref(), Some("NYC Combined"));
+    assert_eq!(nyc.total_cents, 4903);
+    let gift_wrap = nyc.lines.iter().find(|(item, _, _)| item == "GIFT-WRAP").unwrap();
+    assert_eq!(gift_wrap.2.as_deref(), Some("Non"), "the non-taxable line is coded Non");
+}
