@@ -39,6 +39,13 @@ pub struct CustomerPlan {
     pub name: String,
     /// Created when QuickBooks has no customer by that name (and the settings allow it).
     pub new_customer: Option<NewCustomer>,
+    /// When the settings say "use the single customer" if no customer matches: its name.
+    pub fallback_single: Option<String>,
+}
+
+/// A customer known only by its name (the single "Web Store" customer).
+pub fn named_customer(name: &str) -> NewCustomer {
+    NewCustomer { name: name.to_owned(), ..NewCustomer::default() }
 }
 
 /// An item to create before the transaction.
@@ -135,7 +142,7 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
         return MappedOrder {
             kind: TxnKind::Invoice,
             then_invoice: false,
-            customer: CustomerPlan { name: String::new(), new_customer: None },
+            customer: CustomerPlan { name: String::new(), new_customer: None, fallback_single: None },
             header: TxnHeader::default(),
             lines: Vec::new(),
             items_to_create: Vec::new(),
@@ -175,7 +182,9 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     let single = customers.single_customer().to_owned();
     let built = customer_name(customers.matching, &parts, &single).map(|n| n.to_string());
     let customer = match (built, customers.when_no_match) {
-        (Some(name), _) if name == single => CustomerPlan { name, new_customer: None },
+        (Some(name), _) if name == single => {
+            CustomerPlan { new_customer: Some(named_customer(&name)), name, fallback_single: None }
+        }
         (Some(name), NoCustomerMatch::CreateCustomer) => CustomerPlan {
             new_customer: Some(NewCustomer {
                 name: name.clone(),
@@ -189,17 +198,23 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
                 email: Some(order.email.clone()).filter(|e| !e.trim().is_empty()),
             }),
             name,
+            fallback_single: None,
         },
-        // Found in QuickBooks or not, these settings never create a customer: the sync finds
-        // out which at run time and fails the order or uses the single customer.
-        (Some(name), _) => CustomerPlan { name, new_customer: None },
-        (None, NoCustomerMatch::UseSingleCustomer) => CustomerPlan { name: single.clone(), new_customer: None },
+        // These settings never create the matched customer: the sync finds out at run time
+        // whether QuickBooks has it, and uses the single customer or fails the order if not.
+        (Some(name), NoCustomerMatch::UseSingleCustomer) => {
+            CustomerPlan { name, new_customer: None, fallback_single: Some(single.clone()) }
+        }
+        (Some(name), _) => CustomerPlan { name, new_customer: None, fallback_single: None },
+        (None, NoCustomerMatch::UseSingleCustomer) => {
+            CustomerPlan { name: single.clone(), new_customer: Some(named_customer(&single)), fallback_single: None }
+        }
         (None, _) => {
             problems.push(OrderProblem::Failed(format!(
                 "order {} has no name, company or email to match a QuickBooks customer by",
                 order.number
             )));
-            CustomerPlan { name: String::new(), new_customer: None }
+            CustomerPlan { name: String::new(), new_customer: None, fallback_single: None }
         }
     };
 

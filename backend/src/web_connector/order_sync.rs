@@ -42,6 +42,9 @@ pub enum OrderStage {
     Check,
     Post {
         customer_exists: bool,
+        /// The matched customer is not in QuickBooks and the settings say to use the single one.
+        #[serde(default)]
+        use_single: bool,
     },
     /// Sales order + invoice: the sales order is in QuickBooks; the invoice billing it is next.
     Invoice {
@@ -183,8 +186,8 @@ pub async fn request(
             let header = TxnHeader { link_to_txn_id: Some(sales_order_txn_id.clone()), ..mapped.header.clone() };
             document.push(&transaction_add(TxnKind::Invoice, INVOICE, &header, &mapped.lines, None));
         }
-        OrderStage::Post { customer_exists } => {
-            document = post_document(&mapped, ctx, *customer_exists, version);
+        OrderStage::Post { customer_exists, use_single } => {
+            document = post_document(&mapped, ctx, *customer_exists, *use_single, version);
         }
     }
     Ok(Some(document.finish()))
@@ -197,21 +200,32 @@ fn post_document(
     mapped: &MappedOrder,
     ctx: &SyncContext,
     customer_exists: bool,
+    use_single: bool,
     version: QbxmlVersion,
 ) -> RequestDocument {
     let mut document = RequestDocument::new(version, OnError::ContinueOnError);
-    if !customer_exists && let Some(new_customer) = &mapped.customer.new_customer {
+    let single = mapped.customer.fallback_single.as_deref().filter(|_| use_single);
+    let (customer, new_customer) = match single {
+        // The single customer may or may not exist: adding it answers 3100 when it does,
+        // which continueOnError lets pass.
+        Some(single) => (single.to_owned(), Some(crate::orders::mapping::named_customer(single))),
+        None => {
+            (mapped.customer.name.clone(), if customer_exists { None } else { mapped.customer.new_customer.clone() })
+        }
+    };
+    if let Some(new_customer) = &new_customer {
         document.push(&customer_add(CUSTOMER, new_customer));
     }
+    let header = TxnHeader { customer: customer.clone(), ..mapped.header.clone() };
     for (index, item) in items_to_create(mapped, ctx).iter().enumerate() {
         document.push(&item_add(&format!("item-{index}"), item));
     }
-    document.push(&transaction_add(mapped.kind, TRANSACTION, &mapped.header, &mapped.lines, Some(MACRO)));
+    document.push(&transaction_add(mapped.kind, TRANSACTION, &header, &mapped.lines, Some(MACRO)));
     if let Some((amount, method)) = &mapped.payment {
         document.push(&receive_payment_add(
             PAYMENT,
             &Payment {
-                customer: &mapped.customer.name,
+                customer: &customer,
                 ar_account: mapped.header.ar_account.as_deref(),
                 txn_date: mapped.header.txn_date,
                 ref_number: mapped.header.ref_number.as_deref(),
@@ -294,7 +308,7 @@ pub async fn preview(
         transaction_type: mapped.kind.name(),
         customer_name: mapped.customer.name.clone(),
         ref_number: mapped.header.ref_number.clone(),
-        qbxml: post_document(&mapped, &ctx, false, version).finish(),
+        qbxml: post_document(&mapped, &ctx, false, false, version).finish(),
         problems,
     })
 }
@@ -403,21 +417,17 @@ pub async fn apply(
             let customer_exists =
                 answer.by_request_id(CUSTOMER).is_some_and(|rs| rs.status.code == 0 && rs.rets().next().is_some());
             if !customer_exists && mapped.customer.new_customer.is_none() {
-                let fail = ctx
-                    .settings
-                    .customers
-                    .as_ref()
-                    .is_some_and(|c| c.when_no_match == crate::wizard::NoCustomerMatch::FailOrder);
-                if fail {
-                    let message = format!(
-                        "Order {{number}} failed: QuickBooks has no customer named \"{}\" (the Customers step says to fail such orders)",
-                        mapped.customer.name
-                    );
-                    finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, message, None).await?;
-                    return Ok(None);
+                if mapped.customer.fallback_single.is_some() {
+                    return Ok(Some(OrderStage::Post { customer_exists: false, use_single: true }));
                 }
+                let message = format!(
+                    "Order {{number}} failed: QuickBooks has no customer named \"{}\" (the Customers step says to fail such orders)",
+                    mapped.customer.name
+                );
+                finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, message, None).await?;
+                return Ok(None);
             }
-            Ok(Some(OrderStage::Post { customer_exists }))
+            Ok(Some(OrderStage::Post { customer_exists, use_single: false }))
         }
         OrderStage::Post { .. } => {
             for rs in &answer.responses {

@@ -257,7 +257,7 @@ mod tests {
         let id = Uuid::nil();
         let mut plan = Plan::new(false, vec![id, Uuid::max()]);
         assert_eq!(plan.expected, 4);
-        plan.complete_order_step(Some(OrderStage::Post { customer_exists: true }));
+        plan.complete_order_step(Some(OrderStage::Post { customer_exists: true, use_single: false }));
         let before = plan.percent();
         plan.recover_lost_answer();
         assert_eq!(plan.front_order(), Some((id, OrderStage::Check)));

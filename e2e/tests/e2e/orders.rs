@@ -301,3 +301,66 @@ fn with_tax_code_mapping_quickbooks_computes_the_store_s_tax_from_the_mapped_ite
     let gift_wrap = nyc.lines.iter().find(|(item, _, _)| item == "GIFT-WRAP").unwrap();
     assert_eq!(gift_wrap.2.as_deref(), Some("Non"), "the non-taxable line is coded Non");
 }
+
+fn save_customers(paired: &Paired, matching: &str, when_no_match: &str) {
+    let answer = paired.graphql(
+        &format!("mutation($c: ID!) {{ saveCustomerSettings(connectionId: $c, input: {{ matching: {matching}, whenNoMatch: {when_no_match} }}) {{ saved {{ matching }} }} }}"),
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(answer.get("errors").is_none(), "{answer}");
+}
+
+#[test]
+fn customer_matching_creates_fails_or_falls_back_to_the_single_customer_as_set() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+
+    save_customers(&paired, "SINGLE_CUSTOMER", "CREATE_CUSTOMER");
+    import(&paired, &store_id, vec![order("9500", "#6001", "Hammer"), order("9501", "#6002", "Hammer")]);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    assert_eq!(company.customers.iter().filter(|c| c.full_name == "Web Store").count(), 1, "created once, then found");
+    assert!(company.transactions.iter().all(|t| t.customer == "Web Store"));
+
+    save_customers(&paired, "LAST_FIRST_EMAIL", "FAIL_ORDER");
+    import(&paired, &store_id, vec![order("9502", "#6003", "Hammer")]);
+    paired.web_connector(PASSWORD).run(&mut company);
+    let failed = orders(&paired).into_iter().find(|o| o["number"] == "#6003").unwrap();
+    assert_eq!(failed["status"], "FAILED");
+    assert!(failed["lastError"].as_str().unwrap().contains("Smith, Ann, ann@example.com"), "{failed}");
+
+    save_customers(&paired, "FIRST_LAST", "USE_SINGLE_CUSTOMER");
+    import(&paired, &store_id, vec![order("9503", "#6004", "Hammer")]);
+    paired.web_connector(PASSWORD).run(&mut company);
+    let posted = company.transactions.iter().find(|t| t.ref_number == "WEB-6004").expect("posted");
+    assert_eq!(posted.customer, "Web Store", "no \"Ann Smith\" in QuickBooks: the single customer takes the order");
+    assert!(!company.customers.iter().any(|c| c.full_name == "Ann Smith"));
+    assert_eq!(company.transactions.len(), 3);
+}
+
+#[test]
+fn with_quickbooks_numbering_a_lost_answer_is_found_by_the_store_number_and_linked() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(Some("web_connector_lease_seconds = 1\n"), "INVOICE", &mut company);
+    let numbering = paired.graphql(
+        "mutation($c: ID!) { saveOrderSettings(connectionId: $c, input: { transactionType: INVOICE, className: null, useStoreNameAsClass: true, termsName: \"Net 30\", numbering: QUICKBOOKS_NEXT_NUMBER, orderNumberPrefix: null, statusFilter: [] }) { saved { numbering } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(numbering.get("errors").is_none(), "{numbering}");
+    company.add("Class", "My Shop", "");
+    import(&paired, &store_id, vec![order("9600", "#7001", "Hammer")]);
+    let dropped = paired
+        .web_connector(PASSWORD)
+        .run_with(&mut company, |round, _| if round == 1 { Step::DropAfterSend } else { Step::Continue });
+    assert!(dropped.close_message.is_none());
+    assert_eq!(company.transactions.len(), 1);
+    assert_eq!(company.transactions[0].ref_number, "1", "QuickBooks numbered it");
+    assert_eq!(company.transactions[0].other, "#7001");
+    assert_eq!(company.transactions[0].class.as_deref(), Some("My Shop"), "the store's name as the class");
+
+    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(company.transactions.len(), 1, "found by date and the store's number, not added again");
+    let stored = orders(&paired);
+    assert_eq!(stored[0]["status"], "SYNCED");
+    assert_eq!(stored[0]["quickbooksRefNumber"], "1");
+}
