@@ -137,7 +137,7 @@ impl Company {
     }
 
     pub fn set_tax_rate(&mut self, name: &str, thousandths_of_percent: i64) {
-        for list in ["ItemSalesTax", "ItemSalesTaxGroup"] {
+        for list in ["ItemSalesTax", "ItemSalesTaxGroup", "SalesTaxCode"] {
             if let Some(record) = self.lists.get_mut(list).and_then(|l| l.iter_mut().find(|r| r.full_name == name)) {
                 record.tax_rate = Some(thousandths_of_percent);
             }
@@ -145,7 +145,7 @@ impl Company {
     }
 
     fn tax_rate_of(&self, name: &str) -> i64 {
-        ["ItemSalesTax", "ItemSalesTaxGroup"]
+        ["ItemSalesTax", "ItemSalesTaxGroup", "SalesTaxCode"]
             .iter()
             .filter_map(|list| self.lists.get(list))
             .flatten()
@@ -608,7 +608,12 @@ impl Company {
                     .map(|(_, amount, _)| amount)
                     .sum();
                 let rate = item_sales_tax.as_deref().map_or(0, |name| self.tax_rate_of(name));
-                let tax = (taxable * rate * 2 + 100_000) / 200_000;
+                // Canada and the UK: each line's tax code carries its own rate.
+                let by_code: i64 = lines
+                    .iter()
+                    .filter_map(|(_, amount, code)| code.as_deref().map(|c| amount * self.tax_rate_of(c)))
+                    .sum();
+                let tax = (taxable * rate * 2 + 100_000) / 200_000 + (by_code * 2 + 100_000) / 200_000;
                 let total: i64 = lines.iter().map(|(_, amount, _)| amount).sum::<i64>() + tax;
                 let transaction = Transaction {
                     kind: kind.clone(),

@@ -254,7 +254,11 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     }
     let line_code = |line_taxable: bool| -> Option<String> {
         if codes_only {
-            mapped_code.clone()
+            // Lines the store did not tax take the company's exempt code when one is set.
+            match (&tax.non_taxable_code, line_taxable) {
+                (Some(exempt), false) => Some(exempt.clone()),
+                _ => mapped_code.clone(),
+            }
         } else if tax.mode == SalesTaxMode::LineItem || !line_taxable {
             Some(non_taxable.clone())
         } else {

@@ -171,12 +171,18 @@ pub fn sales_tax(input: SalesTaxSettings, lists: &ListSnapshot, country: Company
         }
     }
     if country.uses_tax_codes_only() {
-        for (value, field) in
-            [(&out.taxable_code, "input.taxableCode"), (&out.non_taxable_code, "input.nonTaxableCode")]
-        {
-            if value.is_some() {
-                problems.push(field, "taxable and non-taxable codes are set per mapping for Canadian and UK companies");
-            }
+        // The taxable code comes from the mapping by place; the code for lines the store did
+        // not tax (exempt, zero-rated) is one for the whole company.
+        if out.taxable_code.is_some() {
+            problems.push(
+                "input.taxableCode",
+                "Canadian and UK companies take the taxable code from the mapping by place; leave it empty",
+            );
+        }
+        if let Some(code) = out.non_taxable_code.clone() {
+            out.non_taxable_code = problems
+                .take(lists.find(&[ListKind::SalesTaxCode], &code, "input.nonTaxableCode"))
+                .map(|e| e.full_name.clone());
         }
     } else {
         for (slot, default, field) in [

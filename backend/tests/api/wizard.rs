@@ -318,6 +318,13 @@ async fn a_canadian_company_uses_tax_codes(app: &TestApp) {
     let mapped = app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "TAX_CODE_MAPPING" } })).await;
     let saved = &mapped.data()["saveSalesTaxSettings"]["saved"];
     assert!(saved["taxableCode"].is_null() && saved["nonTaxableCode"].is_null());
+    let exempt = app
+        .graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "TAX_CODE_MAPPING", "nonTaxableCode": "e" } }))
+        .await;
+    assert_eq!(exempt.data()["saveSalesTaxSettings"]["saved"]["nonTaxableCode"], "E");
+    let taxable =
+        app.graphql(token, SAVE_TAX, json!({ "c": c, "i": { "mode": "TAX_CODE_MAPPING", "taxableCode": "H" } })).await;
+    assert_eq!(taxable.fields(), vec!["input.taxableCode"], "the taxable code comes from the mapping by place");
 
     let add = "mutation($c: ID!, $i: SalesTaxMappingInput!) { addSalesTaxMapping(connectionId: $c, input: $i) { region taxCode } }";
     let answer =

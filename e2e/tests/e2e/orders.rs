@@ -17,7 +17,12 @@ fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Com
         format!("mutation($c: ID!) {{ saveOrderSettings(connectionId: $c, input: {{ transactionType: {transaction_type}, className: \"Web\", useStoreNameAsClass: false, termsName: null, numbering: STORE_ORDER_NUMBER, orderNumberPrefix: \"WEB-\", statusFilter: [\"paid\"] }}) {{ saved {{ transactionType }} }} }}"),
         "mutation($c: ID!) { saveCustomerSettings(connectionId: $c, input: { matching: LAST_FIRST, whenNoMatch: CREATE_CUSTOMER }) { saved { matching } } }".to_owned(),
         "mutation($c: ID!) { saveAccountSettings(connectionId: $c, input: { incomeAccount: \"Web Sales\", receivableAccount: \"Accounts Receivable\", depositAccount: \"Undeposited Funds\" }) { saved { incomeAccount } } }".to_owned(),
-        "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: LINE_ITEM, taxItem: \"NY State Tax\" }) { saved { mode } } }".to_owned(),
+        if company.country == "CA" {
+            // Canadian companies tax by code: Ontario's HST, and an exempt code for the rest.
+            "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: TAX_CODE_MAPPING, nonTaxableCode: \"E\" }) { saved { mode } } addSalesTaxMapping(connectionId: $c, input: { country: \"CA\", region: \"ON\", taxCode: \"H\" }) { id } }".to_owned()
+        } else {
+            "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: LINE_ITEM, taxItem: \"NY State Tax\" }) { saved { mode } } }".to_owned()
+        },
         "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: CREATE_NON_INVENTORY_ITEM }) { saved { matchBy } } }".to_owned(),
         "mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"books@shop.example\", dailyLogEmail: true, notifyCustomerCreated: true, notifyItemCreated: true }) { saved { emails } } }".to_owned(),
         "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }".to_owned(),
@@ -363,4 +368,54 @@ fn with_quickbooks_numbering_a_lost_answer_is_found_by_the_store_number_and_link
     let stored = orders(&paired);
     assert_eq!(stored[0]["status"], "SYNCED");
     assert_eq!(stored[0]["quickbooksRefNumber"], "1");
+}
+
+#[test]
+fn a_canadian_company_taxes_each_line_by_the_code_mapped_for_its_province() {
+    let mut company = Company::us_sample(0);
+    company.country = "CA".into();
+    company.lists.remove("SalesTaxCode");
+    company.add("SalesTaxCode", "H", "");
+    company.add("SalesTaxCode", "E", "");
+    company.set_tax_rate("H", 13_000);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+
+    let mut toronto = order("9700", "#8001", "Hammer");
+    for address in ["billing", "shipping"] {
+        toronto[address]["city"] = json!("Toronto");
+        toronto[address]["provinceCode"] = json!("ON");
+        toronto[address]["countryCode"] = json!("CA");
+    }
+    toronto["currency"] = json!("CAD");
+    // HST 13 % of the taxable 34.98 is 4.55.
+    toronto["taxLines"] = json!([{ "title": "HST", "rate": "0.13", "amount": "4.55" }]);
+    toronto["total"] = json!("50.48");
+    import(&paired, &store_id, vec![toronto]);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    let invoice = &company.transactions[0];
+    assert_eq!(invoice.item_sales_tax, None, "Canadian companies have no header tax item");
+    assert_eq!(invoice.total_cents, 5048, "QuickBooks' total equals the store's: {:?}", invoice.lines);
+    let code_of = |item: &str| invoice.lines.iter().find(|(i, _, _)| i == item).and_then(|(_, _, code)| code.clone());
+    assert_eq!(code_of("Tools:Hammer").as_deref(), Some("H"));
+    assert_eq!(code_of("GIFT-WRAP").as_deref(), Some("E"));
+}
+
+#[test]
+fn a_store_sku_is_found_by_manufacturer_part_number_when_the_settings_say_so() {
+    let mut company = Company::us_sample(0);
+    if let Some(hammer) =
+        company.lists.get_mut("Item").and_then(|items| items.iter_mut().find(|i| i.full_name == "Tools:Hammer"))
+    {
+        hammer.manufacturer_part_number = Some("HM-16OZ".into());
+    }
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+    let products = paired.graphql(
+        "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: MANUFACTURER_PART_NUMBER, whenNoMatch: CREATE_NON_INVENTORY_ITEM }) { saved { matchBy } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(products.get("errors").is_none(), "{products}");
+    import(&paired, &store_id, vec![order("9800", "#9001", "hm-16oz")]);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    assert_eq!(company.transactions[0].lines[0].0, "Tools:Hammer", "found by its part number");
+    assert!(!company.lists["Item"].iter().any(|i| i.full_name.eq_ignore_ascii_case("hm-16oz")), "not created again");
 }
