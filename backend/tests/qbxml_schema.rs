@@ -159,6 +159,8 @@ fn customers_lookups_and_list_reads_validate() {
         transaction_query_by_date(TxnKind::SalesOrder, "dup-3", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
         transaction_query_by_date(TxnKind::Estimate, "dup-4", NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()),
         item_count_query(),
+        transaction_delete("undo-payment", "ReceivePayment", "1EC-1241602355"),
+        transaction_delete("undo", "Invoice", "1EB-1241602355"),
     ];
     requests.extend(LISTS_READ.iter().map(|kind| list_query(*kind, Page::Whole)));
     for version in VERSIONS {

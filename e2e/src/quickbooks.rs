@@ -635,6 +635,23 @@ impl Company {
                     money(total)
                 ))
             }
+            "TxnDelRq" => {
+                let txn_id = text_of(rq, "TxnID").unwrap_or_default();
+                let del_type = text_of(rq, "TxnDelType").unwrap_or_default();
+                let before = self.transactions.len() + self.payments.len();
+                if del_type == "ReceivePayment" {
+                    self.payments.retain(|p| p.txn_id != txn_id);
+                } else {
+                    if self.payments.iter().any(|p| p.applied_to == txn_id) {
+                        return Some(Self::error(rs, request_id, 3170, "The transaction has payments applied to it."));
+                    }
+                    self.transactions.retain(|t| !(t.txn_id == txn_id && t.kind == del_type));
+                }
+                if self.transactions.len() + self.payments.len() == before {
+                    return Some(Self::error(rs, request_id, 3120, "Object specified in the request cannot be found."));
+                }
+                ok(format!("<TxnDelType>{del_type}</TxnDelType><TxnID>{txn_id}</TxnID>"))
+            }
             "ReceivePaymentAddRq" => {
                 let add = child(rq, "ReceivePaymentAdd")?;
                 let amount = cents(&text_of(add, "TotalAmount").unwrap_or_default());

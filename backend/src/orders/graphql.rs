@@ -364,6 +364,13 @@ impl OrdersMutation {
         Ok(StoredOrder(service::retry(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
     }
 
+    /// Deletes a synced order's transactions from QuickBooks on the next Web Connector run.
+    async fn undo_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoredOrder> {
+        let app = app(ctx);
+        let id = parse_id(&id, "order")?;
+        Ok(StoredOrder(service::undo(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+    }
+
     /// Leaves an order out of syncing (until it is retried).
     async fn skip_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoredOrder> {
         let app = app(ctx);

@@ -34,6 +34,8 @@ pub enum OrderStatus {
     Skipped,
     /// Left out by the status filter of the Orders step.
     Filtered,
+    /// In QuickBooks, to be deleted there on the next Web Connector run.
+    UndoRequested,
 }
 
 /// What importing one order did.
@@ -202,6 +204,30 @@ pub async fn retry(
         )));
     }
     set_status(db, bus, row, OrderStatus::Pending, "queued again for the next Web Connector run").await
+}
+
+/// Asks the next Web Connector run to delete the order's transactions from QuickBooks.
+pub async fn undo(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    id: Uuid,
+) -> ServiceResult<store_order::Model> {
+    let row = find_owned_order(db, caller, id).await?;
+    if row.sync_status != db_enum::to_db(&OrderStatus::Synced) || row.qb_txn_id.is_none() {
+        return Err(ServiceError::Conflict(format!(
+            "order {} is not in QuickBooks, so there is nothing to undo",
+            row.order_number
+        )));
+    }
+    set_status(
+        db,
+        bus,
+        row,
+        OrderStatus::UndoRequested,
+        "will be deleted from QuickBooks on the next Web Connector run",
+    )
+    .await
 }
 
 /// Leaves an order out of syncing until it is retried.

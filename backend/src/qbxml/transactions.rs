@@ -258,6 +258,15 @@ pub fn customer_query(request_id: &str, full_name: &str) -> String {
     element("CustomerQueryRq", &[("requestID", request_id)], &body)
 }
 
+/// Deletes a transaction (`del_type` is its qbXML name: Invoice, SalesReceipt, ReceivePayment…).
+pub fn transaction_delete(request_id: &str, del_type: &str, txn_id: &str) -> String {
+    element(
+        "TxnDelRq",
+        &[("requestID", request_id)],
+        &(text_element("TxnDelType", del_type) + &text_element("TxnID", txn_id)),
+    )
+}
+
 const TXN_FIELDS: [&str; 6] = ["TxnID", "EditSequence", "RefNumber", "TxnDate", "Memo", "Other"];
 
 /// Finds a transaction of `kind` by RefNumber: the check before adding, so a retry links the

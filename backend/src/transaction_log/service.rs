@@ -42,6 +42,7 @@ pub enum LogKind {
     OrderParked,
     CustomerCreated,
     ItemCreated,
+    OrderUndone,
 }
 
 /// A stored log entry.

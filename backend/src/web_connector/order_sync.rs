@@ -25,8 +25,8 @@ use crate::orders::service::order_of;
 use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_order};
 use crate::qbxml::items::{NewItem, item_add};
 use crate::qbxml::transactions::{
-    InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_query_by_date,
-    transaction_query_by_ref,
+    InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_delete,
+    transaction_query_by_date, transaction_query_by_ref,
 };
 use crate::qbxml::transactions::{TxnHeader, TxnKind};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
@@ -50,6 +50,8 @@ pub enum OrderStage {
     Invoice {
         sales_order_txn_id: String,
     },
+    /// undoOrder: delete the order's transactions (payment first) from QuickBooks.
+    Undo,
 }
 
 /// What every order of a connection is mapped with, loaded once per call.
@@ -153,6 +155,9 @@ pub async fn request(
     stage: &OrderStage,
     version: QbxmlVersion,
 ) -> ServiceResult<Option<String>> {
+    if *stage == OrderStage::Undo {
+        return undo_request(db, order_id, version).await;
+    }
     if !ready(db, bus, ctx, order_id).await? {
         return Ok(None);
     }
@@ -189,6 +194,7 @@ pub async fn request(
         OrderStage::Post { customer_exists, use_single } => {
             document = post_document(&mapped, ctx, *customer_exists, *use_single, version);
         }
+        OrderStage::Undo => return Ok(None),
     }
     Ok(Some(document.finish()))
 }
@@ -370,6 +376,9 @@ pub async fn apply(
     stage: &OrderStage,
     answer: &QbxmlResponse,
 ) -> ServiceResult<Option<OrderStage>> {
+    if *stage == OrderStage::Undo {
+        return apply_undo(db, bus, order_id, answer).await.map(|()| None);
+    }
     let Some(Prepared { row, mapped }) = prepare(db, ctx, order_id).await? else { return Ok(None) };
     let kind_name = mapped.kind.name();
     let connection_id = row.connection_id;
@@ -539,6 +548,7 @@ pub async fn apply(
             finish(db, bus, row, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
             Ok(None)
         }
+        OrderStage::Undo => Ok(None),
         OrderStage::Invoice { .. } => {
             let Some(invoice) = answer.by_request_id(INVOICE) else {
                 return transient(db, bus, row, "QuickBooks sent no answer for the invoice".to_owned())
@@ -653,4 +663,99 @@ async fn finish(
     active.update(db).await?;
     record_log_entry(db, bus, entry).await?;
     Ok(())
+}
+
+/// The deletions undoOrder asked for: the payment, the invoice billing a sales order, then the
+/// transaction itself, in one stop-on-error set so nothing is left half undone silently.
+pub async fn undo_request(
+    db: &DatabaseConnection,
+    order_id: Uuid,
+    version: QbxmlVersion,
+) -> ServiceResult<Option<String>> {
+    let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(None) };
+    if row.sync_status != db_enum::to_db(&OrderStatus::UndoRequested) {
+        return Ok(None);
+    }
+    let mut document = RequestDocument::new(version, OnError::StopOnError);
+    for (request_id, del_type, txn_id) in undo_targets(&row) {
+        document.push(&transaction_delete(request_id, &del_type, &txn_id));
+    }
+    Ok((!document.is_empty()).then(|| document.finish()))
+}
+
+fn undo_targets(row: &store_order::Model) -> Vec<(&'static str, String, String)> {
+    let mut targets = Vec::new();
+    if let Some(payment) = &row.qb_payment_txn_id {
+        targets.push(("delete-payment", "ReceivePayment".to_owned(), payment.clone()));
+    }
+    if let Some(invoice) = &row.qb_invoice_txn_id {
+        targets.push(("delete-invoice", "Invoice".to_owned(), invoice.clone()));
+    }
+    if let (Some(kind), Some(txn)) = (&row.qb_txn_type, &row.qb_txn_id) {
+        targets.push(("delete-transaction", kind.clone(), txn.clone()));
+    }
+    targets
+}
+
+/// Records what the deletions did. Gone already (3120) counts as deleted.
+pub async fn apply_undo(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    order_id: Uuid,
+    answer: &QbxmlResponse,
+) -> ServiceResult<()> {
+    let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(()) };
+    let targets = undo_targets(&row);
+    let refused = targets.iter().find_map(|(request_id, _, _)| match answer.by_request_id(request_id) {
+        Some(rs) if rs.status.code == 0 || rs.status.code == 3120 => None,
+        Some(rs) => Some(rs.clone()),
+        None => None,
+    });
+    let all_answered = targets.iter().all(|(request_id, _, _)| answer.by_request_id(request_id).is_some());
+    match refused {
+        Some(rs) => {
+            let explanation = explain::status_code(rs.status.code);
+            let text = format!(
+                "QuickBooks did not delete order {} (code {}: {}){}",
+                row.order_number,
+                rs.status.code,
+                rs.status.message,
+                explanation.as_ref().map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
+            );
+            if explanation.is_some_and(|e| e.transient) {
+                return transient(db, bus, row, text).await;
+            }
+            // It stays in QuickBooks: the order is synced again, with the reason.
+            let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderFailed, text.clone());
+            entry.level = LogLevel::Error;
+            entry.order_id = Some(row.id);
+            entry.order_number = Some(row.order_number.clone());
+            let mut active: store_order::ActiveModel = row.into();
+            active.sync_status = Set(db_enum::to_db(&OrderStatus::Synced));
+            active.last_error = Set(Some(text));
+            active.update(db).await?;
+            record_log_entry(db, bus, entry).await?;
+            Ok(())
+        }
+        None if !all_answered => transient(db, bus, row, "QuickBooks did not answer every deletion".to_owned()).await,
+        None => {
+            let message =
+                format!("Order {} was deleted from QuickBooks (undone); retry it to send it again", row.order_number);
+            let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderUndone, message);
+            entry.order_id = Some(row.id);
+            entry.order_number = Some(row.order_number.clone());
+            let mut active: store_order::ActiveModel = row.into();
+            active.sync_status = Set(db_enum::to_db(&OrderStatus::Skipped));
+            active.qb_txn_id = Set(None);
+            active.qb_payment_txn_id = Set(None);
+            active.qb_invoice_txn_id = Set(None);
+            active.qb_ref_number = Set(None);
+            active.synced_at = Set(None);
+            active.last_error = Set(None);
+            active.updated_at = Set(Utc::now());
+            active.update(db).await?;
+            record_log_entry(db, bus, entry).await?;
+            Ok(())
+        }
+    }
 }

@@ -38,19 +38,22 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// A session that reads the lists (when asked) and then sends `orders`, oldest first.
-    pub fn new(read_lists: bool, orders: Vec<Uuid>) -> Self {
+    /// A session that reads the lists (when asked), then deletes what undoOrder asked for (one
+    /// round trip each), then sends `orders`, oldest first.
+    pub fn new(read_lists: bool, undos: Vec<Uuid>, orders: Vec<Uuid>) -> Self {
         let mut steps = VecDeque::new();
         if read_lists {
             steps.push_back(Step::ReadLists);
             steps.push_back(Step::ReadItems { iterator_id: None, read: 0 });
         }
         let count = orders.len() as u32;
+        let undo_count = undos.len() as u32;
+        steps.extend(undos.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Undo }));
         steps.extend(orders.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Check }));
         Self {
             steps,
             done: 0,
-            expected: if read_lists { 2 } else { 0 } + 2 * count,
+            expected: if read_lists { 2 } else { 0 } + 2 * count + undo_count,
             reads_lists: read_lists,
             orders: count,
         }
@@ -182,7 +185,8 @@ impl Plan {
             }
             // Whether QuickBooks committed the transaction is unknown: check again before
             // posting, so it is linked if it is there and added only if it is not.
-            Some(Step::SyncOrder { stage, .. }) if *stage != OrderStage::Check => {
+            // Deleting again is safe: a transaction already gone answers "not found".
+            Some(Step::SyncOrder { stage, .. }) if !matches!(stage, OrderStage::Check | OrderStage::Undo) => {
                 *stage = OrderStage::Check;
                 self.expected += 1;
             }
@@ -245,7 +249,7 @@ mod tests {
 
     #[test]
     fn a_lost_answer_restarts_the_item_list() {
-        let mut plan = Plan::new(true, Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), Vec::new());
         plan.steps[1] = Step::ReadItems { iterator_id: Some("{old}".into()), read: 500 };
         plan.steps.pop_front();
         plan.recover_lost_answer();
@@ -255,7 +259,7 @@ mod tests {
     #[test]
     fn an_order_whose_answer_was_lost_is_checked_again_and_progress_never_falls() {
         let id = Uuid::nil();
-        let mut plan = Plan::new(false, vec![id, Uuid::max()]);
+        let mut plan = Plan::new(false, Vec::new(), vec![id, Uuid::max()]);
         assert_eq!(plan.expected, 4);
         plan.complete_order_step(Some(OrderStage::Post { customer_exists: true, use_single: false }));
         let before = plan.percent();
@@ -270,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_failed_list_is_reported_not_emptied() {
-        let mut plan = Plan::new(true, Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), Vec::new());
         let answer = QbxmlResponse::parse("<QBXML><QBXMLMsgsRs><AccountQueryRs requestID=\"ACCOUNT\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"off\"/></QBXMLMsgsRs></QBXML>").unwrap();
         let effects = plan.apply(&answer);
         assert!(matches!(&effects[0], Effect::ListFailed(ListKind::Account, status) if status.code == 3250));

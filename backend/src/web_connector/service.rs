@@ -112,6 +112,20 @@ async fn orders_to_send(
     Ok(ready)
 }
 
+/// The orders whose QuickBooks transactions undoOrder asked to delete.
+async fn orders_to_undo(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
+    use sea_orm::QueryOrder;
+    Ok(store_order::Entity::find()
+        .filter(store_order::Column::ConnectionId.eq(connection.id))
+        .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::UndoRequested)))
+        .order_by_asc(store_order::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.id)
+        .collect())
+}
+
 pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
     let (db, bus, progress, lease) = (ctx.db, ctx.log, ctx.progress, ctx.lease);
     let Some(connection) =
@@ -149,7 +163,8 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     let connection = active.update(db).await?;
     let read_lists = lists_needed(db, &connection).await?;
     let orders = orders_to_send(db, bus, &connection).await?;
-    if !read_lists && orders.is_empty() {
+    let undos = orders_to_undo(db, &connection).await?;
+    if !read_lists && orders.is_empty() && undos.is_empty() {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
     // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
@@ -168,7 +183,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     if taken.rows_affected != 1 {
         return Ok(AuthOutcome::Busy);
     }
-    let plan = Plan::new(read_lists, orders);
+    let plan = Plan::new(read_lists, undos, orders);
     let session = wc_session::ActiveModel {
         ticket: Set(ticket.clone()),
         connection_id: Set(connection.id),
@@ -194,7 +209,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
         match (plan.reads_lists, plan.orders) {
             (true, 0) => "The Web Connector connected: reading the QuickBooks lists".to_owned(),
             (true, n) => format!("The Web Connector connected: reading the QuickBooks lists, then sending {n} orders"),
-            (false, n) => format!("The Web Connector connected: sending {n} orders"),
+            (false, n) => format!("The Web Connector connected: sending {n} orders (and any deletions asked for)"),
         },
         None,
     )

@@ -419,3 +419,29 @@ fn a_store_sku_is_found_by_manufacturer_part_number_when_the_settings_say_so() {
     assert_eq!(company.transactions[0].lines[0].0, "Tools:Hammer", "found by its part number");
     assert!(!company.lists["Item"].iter().any(|i| i.full_name.eq_ignore_ascii_case("hm-16oz")), "not created again");
 }
+
+#[test]
+fn undo_deletes_the_payment_and_the_invoice_on_the_next_run_and_retry_posts_it_again() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE_WITH_PAYMENT", &mut company);
+    let imported = import(&paired, &store_id, vec![order("9900", "#9901", "Hammer")]);
+    let id = imported[0]["order"]["id"].as_str().unwrap().to_owned();
+    paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!((company.transactions.len(), company.payments.len()), (1, 1));
+
+    let undo = paired.graphql("mutation($id: ID!) { undoOrder(id: $id) { status } }", json!({ "id": id }));
+    assert_eq!(undo["data"]["undoOrder"]["status"], "UNDO_REQUESTED", "{undo}");
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress, vec![100], "one round trip deletes both");
+    assert_eq!((company.transactions.len(), company.payments.len()), (0, 0), "payment first, then the invoice");
+    let undone = paired.graphql("query($id: ID!) { order(id: $id) { status quickbooksTxnId } }", json!({ "id": id }));
+    assert_eq!(undone["data"]["order"]["status"], "SKIPPED");
+    assert!(undone["data"]["order"]["quickbooksTxnId"].is_null());
+    assert!(paired.log_kinds().iter().any(|k| k == "ORDER_UNDONE"));
+    let again = paired.graphql("mutation($id: ID!) { undoOrder(id: $id) { status } }", json!({ "id": id }));
+    assert_eq!(again["errors"][0]["extensions"]["code"], "CONFLICT");
+
+    paired.graphql("mutation($id: ID!) { retryOrder(id: $id) { status } }", json!({ "id": id }));
+    paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!((company.transactions.len(), company.payments.len()), (1, 1), "posted again, once");
+}
