@@ -16,6 +16,7 @@ use crate::db::{self, DbSetupError};
 use crate::error::ServiceError;
 use crate::graphql::{self, AppSchema};
 use crate::http;
+use crate::inventory::InventoryBus;
 use crate::transaction_log::LogBus;
 use crate::web_connector;
 use crate::web_connector::progress::ProgressBus;
@@ -27,6 +28,7 @@ pub struct AppState {
     pub keys: Arc<AuthKeys>,
     pub log_bus: LogBus,
     pub progress_bus: ProgressBus,
+    pub inventory_bus: InventoryBus,
     pub config: Arc<Config>,
 }
 
@@ -79,8 +81,14 @@ impl Application {
         if let (Some(base), Ok(address)) = (config.public_url.strip_suffix(":0"), listener.local_addr()) {
             config.public_url = format!("{base}:{}", address.port());
         }
-        let state =
-            AppState { db, keys, log_bus: LogBus::new(), progress_bus: ProgressBus::new(), config: Arc::new(config) };
+        let state = AppState {
+            db,
+            keys,
+            log_bus: LogBus::new(),
+            progress_bus: ProgressBus::new(),
+            inventory_bus: InventoryBus::new(),
+            config: Arc::new(config),
+        };
         let router = router(state.clone());
         Ok(Self { listener, router, state })
     }

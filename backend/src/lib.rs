@@ -14,6 +14,7 @@ pub mod entities;
 pub mod error;
 pub mod graphql;
 mod http;
+pub mod inventory;
 pub mod orders;
 pub mod qbxml;
 pub mod quickbooks_lists;

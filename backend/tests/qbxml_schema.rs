@@ -173,6 +173,14 @@ fn customers_lookups_and_list_reads_validate() {
             &[list_query(LISTS_READ[8], Page::Continue { iterator_id: "{eb05f701-e727-472f-8ade-6753c4f67a46}" })],
         );
         xmllint(version, &next).unwrap();
+        let since = chrono::DateTime::parse_from_rfc3339("2026-11-26T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        let inventory = document(version, &[ledgerbridge::qbxml::lists::inventory_query(Page::Start, Some(since))]);
+        xmllint(version, &inventory).unwrap_or_else(|e| panic!("{version}: {e}\n{inventory}"));
+        let next_inventory = document(
+            version,
+            &[ledgerbridge::qbxml::lists::inventory_query(Page::Continue { iterator_id: "{x-1}" }, None)],
+        );
+        xmllint(version, &next_inventory).unwrap();
     }
 }
 

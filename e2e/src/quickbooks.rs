@@ -20,6 +20,9 @@ pub struct ListRecord {
     pub manufacturer_part_number: Option<String>,
     /// Sales tax items and groups: the rate in thousandths of a percent (8.875 % = 8875).
     pub tax_rate: Option<i64>,
+    /// Inventory items: the quantity on hand, and when the item last changed (UTC).
+    pub quantity_on_hand: Option<String>,
+    pub modified: chrono::DateTime<chrono::Utc>,
 }
 
 /// One company file.
@@ -78,6 +81,8 @@ fn record(id: u32, full_name: &str, kind: &str) -> ListRecord {
         kind: kind.to_owned(),
         manufacturer_part_number: None,
         tax_rate: None,
+        quantity_on_hand: None,
+        modified: chrono::Utc::now(),
     }
 }
 
@@ -141,6 +146,16 @@ impl Company {
             if let Some(record) = self.lists.get_mut(list).and_then(|l| l.iter_mut().find(|r| r.full_name == name)) {
                 record.tax_rate = Some(thousandths_of_percent);
             }
+        }
+    }
+
+    /// Sets an inventory item's quantity on hand, as a stock count in QuickBooks would.
+    pub fn set_quantity(&mut self, full_name: &str, quantity: &str) {
+        if let Some(item) =
+            self.lists.get_mut("Item").and_then(|items| items.iter_mut().find(|i| i.full_name == full_name))
+        {
+            item.quantity_on_hand = Some(quantity.to_owned());
+            item.modified = chrono::Utc::now();
         }
     }
 
@@ -233,7 +248,7 @@ impl Company {
             "ItemSalesTaxGroupQueryRq" => ("ItemSalesTaxGroup", "ItemSalesTaxGroupRet"),
             "PaymentMethodQueryRq" => ("PaymentMethod", "PaymentMethodRet"),
             "ShipMethodQueryRq" => ("ShipMethod", "ShipMethodRet"),
-            "ItemQueryRq" => ("Item", ""),
+            "ItemQueryRq" | "ItemInventoryQueryRq" => ("Item", ""),
             other => {
                 return format!(
                     "<{rs} requestID=\"{request_id}\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"The stand-in does not implement {other}\"/>"
@@ -253,6 +268,11 @@ impl Company {
                 "All" => true,
                 "InactiveOnly" => !r.is_active,
                 _ => r.is_active,
+            })
+            .filter(|r| name != "ItemInventoryQueryRq" || r.kind == "Inventory")
+            .filter(|r| match text("FromModifiedDate") {
+                from if from.is_empty() => true,
+                from => chrono::DateTime::parse_from_rfc3339(&from).map(|f| r.modified >= f).unwrap_or(true),
             })
             .collect();
         if rq.attribute("metaData") == Some("MetaDataOnly") {
@@ -313,6 +333,9 @@ impl Company {
             );
             if list == "Account" {
                 let _ = write!(body, "<AccountType>{}</AccountType>", record.kind);
+            }
+            if let Some(quantity) = &record.quantity_on_hand {
+                let _ = write!(body, "<QuantityOnHand>{quantity}</QuantityOnHand>");
             }
             if let Some(mpn) = &record.manufacturer_part_number {
                 let _ = write!(body, "<ManufacturerPartNumber>{}</ManufacturerPartNumber>", escape(mpn));
@@ -615,6 +638,24 @@ impl Company {
                     .sum();
                 let tax = (taxable * rate * 2 + 100_000) / 200_000 + (by_code * 2 + 100_000) / 200_000;
                 let total: i64 = lines.iter().map(|(_, amount, _)| amount).sum::<i64>() + tax;
+                // Invoices and sales receipts take stock out; orders and estimates do not.
+                if kind == "Invoice" || kind == "SalesReceipt" {
+                    for line in add.children().filter(|c| c.tag_name().name() == format!("{kind}LineAdd")) {
+                        let (Some(item), Some(quantity)) = (ref_name(line, "ItemRef"), text_of(line, "Quantity"))
+                        else {
+                            continue;
+                        };
+                        if let Some(record) = self.lists.get_mut("Item").and_then(|items| {
+                            items.iter_mut().find(|i| i.full_name == item && i.quantity_on_hand.is_some())
+                        }) {
+                            let on_hand: i64 =
+                                record.quantity_on_hand.as_deref().and_then(|q| q.parse().ok()).unwrap_or(0);
+                            record.quantity_on_hand =
+                                Some((on_hand - quantity.parse::<i64>().unwrap_or(0)).to_string());
+                            record.modified = chrono::Utc::now();
+                        }
+                    }
+                }
                 let transaction = Transaction {
                     kind: kind.clone(),
                     txn_id: txn_id.clone(),

@@ -11,6 +11,7 @@ mod m20261126_000003_stores_orders_and_log;
 mod m20261126_000004_quickbooks_list_cache;
 mod m20261126_000005_web_connector_sessions;
 mod m20261126_000006_order_sync_state;
+mod m20261126_000007_inventory_levels;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000004_quickbooks_list_cache::Migration),
             Box::new(m20261126_000005_web_connector_sessions::Migration),
             Box::new(m20261126_000006_order_sync_state::Migration),
+            Box::new(m20261126_000007_inventory_levels::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use async_graphql::{MergedObject, MergedSubscription, Schema};
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::app::AppState;
 use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
+use crate::inventory::graphql::{InventoryQuery, InventorySubscription};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
 use crate::stores::graphql::{StoresMutation, StoresQuery};
@@ -30,6 +31,7 @@ pub struct QueryRoot(
     LogQuery,
     StoresQuery,
     OrdersQuery,
+    InventoryQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -43,7 +45,7 @@ pub struct MutationRoot(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(LogSubscription, SyncSubscription);
+pub struct SubscriptionRoot(LogSubscription, SyncSubscription, InventorySubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -182,3 +182,47 @@ mod tests {
         assert_eq!(terms[0].full_name, "Net 30");
     }
 }
+
+/// Quantities on hand of inventory items changed since `since` (every item when `None`).
+pub fn inventory_query(page: Page<'_>, since: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    let mut body = text_element("MaxReturned", &ITEM_PAGE.to_string());
+    body.push_str(&text_element("ActiveStatus", "All"));
+    if let Some(since) = since {
+        body.push_str(&text_element("FromModifiedDate", &since.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()));
+    }
+    for field in ["ListID", "FullName", "QuantityOnHand"] {
+        body.push_str(&text_element("IncludeRetElement", field));
+    }
+    let mut attributes = vec![("requestID", INVENTORY_REQUEST_ID)];
+    match page {
+        Page::Whole | Page::Start => attributes.push(("iterator", "Start")),
+        Page::Continue { iterator_id } => {
+            attributes.push(("iterator", "Continue"));
+            attributes.push(("iteratorID", iterator_id));
+        }
+    }
+    element("ItemInventoryQueryRq", &attributes, &body)
+}
+
+pub const INVENTORY_REQUEST_ID: &str = "INVENTORY";
+
+/// One item's quantity on hand as QuickBooks reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InventoryLevel {
+    pub list_id: String,
+    pub full_name: String,
+    /// An exact decimal, as QuickBooks wrote it.
+    pub quantity_on_hand: String,
+}
+
+pub fn inventory_levels(rs: &RsElement) -> Vec<InventoryLevel> {
+    rs.rets()
+        .filter_map(|ret| {
+            Some(InventoryLevel {
+                list_id: ret.child_text("ListID")?.to_owned(),
+                full_name: ret.child_text("FullName")?.to_owned(),
+                quantity_on_hand: ret.child_text("QuantityOnHand").unwrap_or("0").to_owned(),
+            })
+        })
+        .collect()
+}

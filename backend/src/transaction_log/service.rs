@@ -43,6 +43,7 @@ pub enum LogKind {
     CustomerCreated,
     ItemCreated,
     OrderUndone,
+    InventoryRead,
 }
 
 /// A stored log entry.

@@ -3,12 +3,14 @@
 
 use std::collections::VecDeque;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::order_sync::OrderStage;
 use crate::qbxml::lists::{
-    ITEM_COUNT_REQUEST_ID, ITEM_PAGE, LISTS_READ, Page, entries_from, item_count_query, list_query,
+    INVENTORY_REQUEST_ID, ITEM_COUNT_REQUEST_ID, ITEM_PAGE, InventoryLevel, LISTS_READ, Page, entries_from,
+    inventory_levels, inventory_query, item_count_query, list_query,
 };
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, ResponseStatus};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
@@ -22,6 +24,8 @@ pub enum Step {
     ReadItems { iterator_id: Option<String>, read: u32 },
     /// One order, in two round trips (see `order_sync`).
     SyncOrder { order_id: Uuid, stage: OrderStage },
+    /// Quantities on hand changed since `since` (all when `None`), page by page.
+    ReadInventory { since: Option<DateTime<Utc>>, iterator_id: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,6 +61,12 @@ impl Plan {
             reads_lists: read_lists,
             orders: count,
         }
+    }
+
+    /// Reads the quantities on hand changed since `since` after everything else.
+    pub fn read_inventory(&mut self, since: Option<DateTime<Utc>>) {
+        self.steps.push_back(Step::ReadInventory { since, iterator_id: None });
+        self.expected += 1;
     }
 
     /// The order step in front has moved on: to its next stage, or it is done.
@@ -120,6 +130,13 @@ impl Plan {
             }
             // Orders need the database to be written; the service asks `order_sync`.
             Step::SyncOrder { .. } => return None,
+            Step::ReadInventory { since, iterator_id } => {
+                let page = match iterator_id {
+                    Some(id) => Page::Continue { iterator_id: id },
+                    None => Page::Start,
+                };
+                document.push(&inventory_query(page, *since));
+            }
         }
         Some(document.finish())
     }
@@ -165,6 +182,20 @@ impl Plan {
                     None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
                 }
             }
+            Step::ReadInventory { since, .. } => match answer.by_request_id(INVENTORY_REQUEST_ID) {
+                Some(rs) if rs.status.is_ok() => {
+                    effects.push(Effect::InventoryPage(inventory_levels(rs)));
+                    match (rs.iterator_remaining, &rs.iterator_id) {
+                        (Some(remaining), Some(id)) if remaining > 0 => {
+                            self.expected = self.done + remaining.div_ceil(ITEM_PAGE) + self.steps.len() as u32;
+                            self.steps.push_front(Step::ReadInventory { since, iterator_id: Some(id.clone()) });
+                        }
+                        _ => effects.push(Effect::InventoryComplete),
+                    }
+                }
+                Some(rs) => effects.push(Effect::ListFailed(ListKind::Item, rs.status.clone())),
+                None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
+            },
             Step::SyncOrder { .. } => {
                 // Not for this function: put it back and undo the count.
                 self.steps.push_front(step);
@@ -179,6 +210,8 @@ impl Plan {
     /// item list starts over.
     pub fn recover_lost_answer(&mut self) {
         match self.steps.front_mut() {
+            // Reading again since the same moment is safe; the iterator is not.
+            Some(Step::ReadInventory { iterator_id, .. }) => *iterator_id = None,
             Some(Step::ReadItems { iterator_id, read }) => {
                 *iterator_id = None;
                 *read = 0;
@@ -206,6 +239,8 @@ pub enum Effect {
     ItemPage { first_page: bool, entries: Vec<NewListEntry> },
     ItemsComplete { count: u32 },
     ListFailed(ListKind, ResponseStatus),
+    InventoryPage(Vec<InventoryLevel>),
+    InventoryComplete,
 }
 
 #[cfg(test)]

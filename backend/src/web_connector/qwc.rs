@@ -102,6 +102,7 @@ mod tests {
             wc_active_until: None,
             wc_failed_logins: 0,
             wc_locked_until: None,
+            inventory_read_at: None,
         }
     }
 

@@ -34,6 +34,7 @@ pub struct WcContext<'a> {
     pub db: &'a DatabaseConnection,
     pub log: &'a LogBus,
     pub progress: &'a ProgressBus,
+    pub inventory: &'a crate::inventory::InventoryBus,
     /// How long a session keeps its company file after its last call.
     pub lease: Duration,
 }
@@ -112,6 +113,21 @@ async fn orders_to_send(
     Ok(ready)
 }
 
+/// When inventory sync is on (step 1), quantities changed since the last read are read every
+/// run: `Some(since)`, where `since` is `None` the first time. A few minutes of overlap cover
+/// QuickBooks' clock being behind ours.
+async fn inventory_since(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+) -> ServiceResult<Option<Option<DateTime<Utc>>>> {
+    if connection.setup_completed_at.is_none() {
+        return Ok(None);
+    }
+    let settings = crate::wizard::service::load(db, connection).await?.settings;
+    let enabled = settings.sync_direction.is_some_and(|d| d.sync_inventory);
+    Ok(enabled.then(|| connection.inventory_read_at.map(|t| t - Duration::minutes(5))))
+}
+
 /// The orders whose QuickBooks transactions undoOrder asked to delete.
 async fn orders_to_undo(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
@@ -164,7 +180,8 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     let read_lists = lists_needed(db, &connection).await?;
     let orders = orders_to_send(db, bus, &connection).await?;
     let undos = orders_to_undo(db, &connection).await?;
-    if !read_lists && orders.is_empty() && undos.is_empty() {
+    let inventory = inventory_since(db, &connection).await?;
+    if !read_lists && orders.is_empty() && undos.is_empty() && inventory.is_none() {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
     // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
@@ -183,7 +200,10 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     if taken.rows_affected != 1 {
         return Ok(AuthOutcome::Busy);
     }
-    let plan = Plan::new(read_lists, undos, orders);
+    let mut plan = Plan::new(read_lists, undos, orders);
+    if let Some(since) = inventory {
+        plan.read_inventory(since);
+    }
     let session = wc_session::ActiveModel {
         ticket: Set(ticket.clone()),
         connection_id: Set(connection.id),
@@ -209,6 +229,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
         match (plan.reads_lists, plan.orders) {
             (true, 0) => "The Web Connector connected: reading the QuickBooks lists".to_owned(),
             (true, n) => format!("The Web Connector connected: reading the QuickBooks lists, then sending {n} orders"),
+            (false, 0) => "The Web Connector connected: reading quantities on hand".to_owned(),
             (false, n) => format!("The Web Connector connected: sending {n} orders (and any deletions asked for)"),
         },
         None,
@@ -421,7 +442,29 @@ pub async fn receive_response_xml(
         }
         None => {
             for effect in plan.apply(&answer) {
-                store_effect(db, bus, connection.id, effect).await?;
+                match effect {
+                    Effect::InventoryPage(levels) => {
+                        let read = levels.len();
+                        let changed =
+                            crate::inventory::service::store_levels(db, ctx.inventory, connection.id, levels).await?;
+                        log(
+                            db,
+                            bus,
+                            connection.id,
+                            LogLevel::Info,
+                            LogKind::InventoryRead,
+                            format!("Read {read} quantities on hand from QuickBooks ({changed} changed)"),
+                            None,
+                        )
+                        .await?;
+                    }
+                    Effect::InventoryComplete => {
+                        let mut active: qb_connection::ActiveModel = connection.clone().into();
+                        active.inventory_read_at = Set(Some(session.created_at));
+                        active.update(db).await?;
+                    }
+                    other => store_effect(db, bus, connection.id, other).await?,
+                }
             }
         }
     }
@@ -452,6 +495,8 @@ async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid
             stage_page(db, connection_id, ListKind::Item, first_page, entries).await
         }
         Effect::ItemsComplete { .. } => promote_staged(db, bus, connection_id, ListKind::Item).await.map(|_| ()),
+        // Inventory is stored by the caller, which knows the session.
+        Effect::InventoryPage(_) | Effect::InventoryComplete => Ok(()),
         Effect::ListFailed(kind, status) => {
             let explanation = explain::status_code(status.code);
             let text = format!(
@@ -550,6 +595,7 @@ pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResul
             (true, n) => {
                 format!("Ledgerbridge: QuickBooks lists read; {n} orders processed (see the transaction log).")
             }
+            (false, 0) => "Ledgerbridge: finished (see the transaction log).".to_owned(),
             (false, n) => format!("Ledgerbridge: {n} orders processed (see the transaction log)."),
         },
         (None, false) => "Ledgerbridge: stopped before finishing; the next run continues.".to_owned(),

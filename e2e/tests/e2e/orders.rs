@@ -445,3 +445,36 @@ fn undo_deletes_the_payment_and_the_invoice_on_the_next_run_and_retry_posts_it_a
     paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!((company.transactions.len(), company.payments.len()), (1, 1), "posted again, once");
 }
+
+#[test]
+fn with_inventory_sync_on_quantities_on_hand_are_read_and_published_as_they_change() {
+    use crate::web_connector::{next_message, subscribe};
+    let mut company = Company::us_sample(0);
+    company.set_quantity("Tools:Hammer", "25");
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+    let on = paired.graphql(
+        "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: TO_QUICKBOOKS, syncInventory: true }) { saved { syncInventory } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(on.get("errors").is_none(), "{on}");
+    let mut updates =
+        subscribe(&paired, "subscription($c: ID!) { inventoryUpdates(connectionId: $c) { sku quantityOnHand } }");
+
+    let first = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(first.status(), "", "inventory sync makes every run work");
+    assert!(company.requests.last().unwrap().contains("<ItemInventoryQueryRq"));
+    let update = next_message(&mut updates);
+    assert_eq!(update["payload"]["data"]["inventoryUpdates"], json!({ "sku": "Tools:Hammer", "quantityOnHand": "25" }));
+
+    import(&paired, &store_id, vec![order("9950", "#9951", "Hammer")]);
+    paired.web_connector(PASSWORD).run(&mut company);
+    let update = next_message(&mut updates);
+    assert_eq!(
+        update["payload"]["data"]["inventoryUpdates"],
+        json!({ "sku": "Tools:Hammer", "quantityOnHand": "23" }),
+        "two sold"
+    );
+    let levels = paired.data("query($c: ID!) { inventoryLevels(connectionId: $c) { sku quantityOnHand } }");
+    assert_eq!(levels["inventoryLevels"], json!([{ "sku": "Tools:Hammer", "quantityOnHand": "23" }]));
+    assert!(company.requests.last().unwrap().contains("<FromModifiedDate>"), "later runs read only what changed");
+}

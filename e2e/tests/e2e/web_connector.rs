@@ -496,7 +496,7 @@ fn the_web_connector_reads_the_lists_on_postgresql_too() {
 }
 
 /// A graphql-transport-ws subscription over a blocking websocket.
-fn subscribe(
+pub(crate) fn subscribe(
     paired: &Paired,
     query: &str,
 ) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
@@ -522,7 +522,7 @@ fn subscribe(
     socket
 }
 
-fn next_message(
+pub(crate) fn next_message(
     socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
 ) -> Value {
     loop {

@@ -1,0 +1,88 @@
+//! Keeping and reading quantities on hand.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict};
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::entities::inventory_level;
+use crate::error::ServiceResult;
+use crate::qbxml::lists::InventoryLevel;
+
+/// Publishes changed levels to live subscribers in this process.
+#[derive(Clone)]
+pub struct InventoryBus {
+    sender: broadcast::Sender<Arc<inventory_level::Model>>,
+}
+
+impl InventoryBus {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(4096);
+        Self { sender }
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<inventory_level::Model>> {
+        self.sender.subscribe()
+    }
+}
+
+impl Default for InventoryBus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Stores levels read from QuickBooks and publishes the ones that changed.
+pub async fn store_levels(
+    db: &DatabaseConnection,
+    bus: &InventoryBus,
+    connection_id: Uuid,
+    levels: Vec<InventoryLevel>,
+) -> ServiceResult<usize> {
+    let mut changed = 0;
+    for level in levels {
+        let existing = inventory_level::Entity::find_by_id((connection_id, level.full_name.clone())).one(db).await?;
+        if existing.as_ref().is_some_and(|e| e.quantity_on_hand == level.quantity_on_hand && e.list_id == level.list_id)
+        {
+            continue;
+        }
+        let row = inventory_level::Model {
+            connection_id,
+            item_full_name: level.full_name,
+            list_id: level.list_id,
+            quantity_on_hand: level.quantity_on_hand,
+            updated_at: Utc::now(),
+        };
+        inventory_level::Entity::insert(inventory_level::ActiveModel {
+            connection_id: Set(row.connection_id),
+            item_full_name: Set(row.item_full_name.clone()),
+            list_id: Set(row.list_id.clone()),
+            quantity_on_hand: Set(row.quantity_on_hand.clone()),
+            updated_at: Set(row.updated_at),
+        })
+        .on_conflict(
+            OnConflict::columns([inventory_level::Column::ConnectionId, inventory_level::Column::ItemFullName])
+                .update_columns([
+                    inventory_level::Column::ListId,
+                    inventory_level::Column::QuantityOnHand,
+                    inventory_level::Column::UpdatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+        changed += 1;
+        let _ = bus.sender.send(Arc::new(row));
+    }
+    Ok(changed)
+}
+
+pub async fn levels(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<inventory_level::Model>> {
+    Ok(inventory_level::Entity::find()
+        .filter(inventory_level::Column::ConnectionId.eq(connection_id))
+        .order_by_asc(inventory_level::Column::ItemFullName)
+        .all(db)
+        .await?)
+}
