@@ -29,6 +29,7 @@ pub struct AppState {
     pub log_bus: LogBus,
     pub progress_bus: ProgressBus,
     pub inventory_bus: InventoryBus,
+    pub sales_bus: crate::quickbooks_sales::SalesBus,
     pub config: Arc<Config>,
 }
 
@@ -87,6 +88,7 @@ impl Application {
             log_bus: LogBus::new(),
             progress_bus: ProgressBus::new(),
             inventory_bus: InventoryBus::new(),
+            sales_bus: crate::quickbooks_sales::SalesBus::new(),
             config: Arc::new(config),
         };
         let router = router(state.clone());

@@ -18,6 +18,7 @@ pub mod inventory;
 pub mod orders;
 pub mod qbxml;
 pub mod quickbooks_lists;
+pub mod quickbooks_sales;
 pub mod stores;
 pub mod transaction_log;
 pub mod web_connector;

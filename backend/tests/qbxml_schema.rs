@@ -181,6 +181,11 @@ fn customers_lookups_and_list_reads_validate() {
             &[ledgerbridge::qbxml::lists::inventory_query(Page::Continue { iterator_id: "{x-1}" }, None)],
         );
         xmllint(version, &next_inventory).unwrap();
+        for kind in ledgerbridge::qbxml::sales::SALES_READ {
+            let sales =
+                document(version, &[ledgerbridge::qbxml::sales::modified_sales_query(kind, Page::Start, Some(since))]);
+            xmllint(version, &sales).unwrap_or_else(|e| panic!("{kind} at {version}: {e}\n{sales}"));
+        }
     }
 }
 

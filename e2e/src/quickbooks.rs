@@ -64,6 +64,7 @@ pub struct Transaction {
     /// (item, amount in cents, sales tax code)
     pub lines: Vec<(String, i64, Option<String>)>,
     pub total_cents: i64,
+    pub modified: chrono::DateTime<chrono::Utc>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,6 +148,26 @@ impl Company {
                 record.tax_rate = Some(thousandths_of_percent);
             }
         }
+    }
+
+    /// A sale entered in QuickBooks by the merchant (not by Ledgerbridge).
+    pub fn record_sale(&mut self, kind: &str, ref_number: &str, customer: &str, lines: &[(&str, i64)]) -> String {
+        let txn_id = format!("{:X}-1500000000", 0x9000 + self.transactions.len());
+        self.transactions.push(Transaction {
+            kind: kind.to_owned(),
+            txn_id: txn_id.clone(),
+            ref_number: ref_number.to_owned(),
+            customer: customer.to_owned(),
+            txn_date: "2026-11-26".to_owned(),
+            memo: "Entered in QuickBooks".to_owned(),
+            other: String::new(),
+            class: None,
+            item_sales_tax: None,
+            lines: lines.iter().map(|(item, amount)| ((*item).to_owned(), *amount, None)).collect(),
+            total_cents: lines.iter().map(|(_, amount)| amount).sum(),
+            modified: chrono::Utc::now(),
+        });
+        txn_id
     }
 
     /// Sets an inventory item's quantity on hand, as a stock count in QuickBooks would.
@@ -537,6 +558,45 @@ impl Company {
                     escape(&item)
                 ))
             }
+            "InvoiceQueryRq" | "SalesReceiptQueryRq" | "SalesOrderQueryRq" | "EstimateQueryRq"
+                if rq.attribute("iterator").is_some() =>
+            {
+                // Changes since a moment, with their lines: one page, as the stand-in's sets are small.
+                let kind = name.trim_end_matches("QueryRq");
+                let since = child(rq, "ModifiedDateRangeFilter")
+                    .and_then(|f| text_of(f, "FromModifiedDate"))
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok());
+                let found: Vec<&Transaction> = self
+                    .transactions
+                    .iter()
+                    .filter(|t| t.kind == kind && since.is_none_or(|s| t.modified >= s))
+                    .collect();
+                let iterator = format!(" iteratorRemainingCount=\"0\" iteratorID=\"{{{kind}-iter}}\"");
+                if found.is_empty() {
+                    return Some(format!(
+                        "<{rs} requestID=\"{request_id}\" statusCode=\"1\" statusSeverity=\"Info\" statusMessage=\"A query request did not find a matching object in QuickBooks\"{iterator}/>"
+                    ));
+                }
+                let body: String = found
+                    .iter()
+                    .map(|t| {
+                        let lines: String = t
+                            .lines
+                            .iter()
+                            .enumerate()
+                            .map(|(i, (item, amount, _))| format!("<{kind}LineRet><TxnLineID>{i}</TxnLineID><ItemRef><FullName>{}</FullName></ItemRef><Amount>{}</Amount></{kind}LineRet>", escape(item), money(*amount)))
+                            .collect();
+                        let total = if kind == "Invoice" { format!("<Subtotal>{}</Subtotal>", money(t.total_cents)) } else { format!("<TotalAmount>{}</TotalAmount>", money(t.total_cents)) };
+                        format!(
+                            "<{kind}Ret><TxnID>{}</TxnID><TimeModified>{}</TimeModified><EditSequence>1</EditSequence><CustomerRef><FullName>{}</FullName></CustomerRef><TxnDate>{}</TxnDate><RefNumber>{}</RefNumber>{total}<Memo>{}</Memo>{lines}</{kind}Ret>",
+                            t.txn_id, t.modified.format("%Y-%m-%dT%H:%M:%S+00:00"), escape(&t.customer), t.txn_date, escape(&t.ref_number), escape(&t.memo)
+                        )
+                    })
+                    .collect();
+                format!(
+                    "<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"{iterator}>{body}</{rs}>"
+                )
+            }
             "InvoiceQueryRq" | "SalesReceiptQueryRq" | "SalesOrderQueryRq" | "EstimateQueryRq" => {
                 let kind = name.trim_end_matches("QueryRq");
                 let by_ref = text_of(rq, "RefNumber");
@@ -668,6 +728,7 @@ impl Company {
                     item_sales_tax,
                     lines,
                     total_cents: total,
+                    modified: chrono::Utc::now(),
                 };
                 self.transactions.push(transaction);
                 ok(format!(

@@ -12,6 +12,7 @@ mod m20261126_000004_quickbooks_list_cache;
 mod m20261126_000005_web_connector_sessions;
 mod m20261126_000006_order_sync_state;
 mod m20261126_000007_inventory_levels;
+mod m20261126_000008_quickbooks_sales;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000005_web_connector_sessions::Migration),
             Box::new(m20261126_000006_order_sync_state::Migration),
             Box::new(m20261126_000007_inventory_levels::Migration),
+            Box::new(m20261126_000008_quickbooks_sales::Migration),
         ]
     }
 }

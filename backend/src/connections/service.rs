@@ -78,6 +78,7 @@ pub async fn create(
         wc_failed_logins: Set(0),
         wc_locked_until: Set(None),
         inventory_read_at: Set(None),
+        sales_read_at: Set(None),
     }
     .insert(db)
     .await?;

@@ -5,6 +5,7 @@ pub mod merchant;
 pub mod qb_connection;
 pub mod qb_list_entry;
 pub mod qb_list_read;
+pub mod qb_sale;
 pub mod refresh_token;
 pub mod sales_tax_mapping;
 pub mod server_secret;

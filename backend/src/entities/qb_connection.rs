@@ -26,6 +26,7 @@ pub struct Model {
     pub wc_failed_logins: i32,
     pub wc_locked_until: Option<DateTimeUtc>,
     pub inventory_read_at: Option<DateTimeUtc>,
+    pub sales_read_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,7 @@ use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
 use crate::inventory::graphql::{InventoryQuery, InventorySubscription};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
+use crate::quickbooks_sales::graphql::{SalesQuery, SalesSubscription};
 use crate::stores::graphql::{StoresMutation, StoresQuery};
 use crate::transaction_log::graphql::{LogQuery, LogSubscription};
 use crate::web_connector::graphql::SyncSubscription;
@@ -32,6 +33,7 @@ pub struct QueryRoot(
     StoresQuery,
     OrdersQuery,
     InventoryQuery,
+    SalesQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -45,7 +47,7 @@ pub struct MutationRoot(
 );
 
 #[derive(MergedSubscription, Default)]
-pub struct SubscriptionRoot(LogSubscription, SyncSubscription, InventorySubscription);
+pub struct SubscriptionRoot(LogSubscription, SyncSubscription, InventorySubscription, SalesSubscription);
 
 pub type AppSchema = Schema<QueryRoot, MutationRoot, SubscriptionRoot>;
 

@@ -6,6 +6,7 @@ pub mod items;
 pub mod lists;
 mod request;
 mod response;
+pub mod sales;
 pub mod transactions;
 
 pub use dom::{XmlError, XmlNode, parse_document};

@@ -44,6 +44,7 @@ pub enum LogKind {
     ItemCreated,
     OrderUndone,
     InventoryRead,
+    SalesRead,
 }
 
 /// A stored log entry.

@@ -12,6 +12,7 @@ use crate::qbxml::lists::{
     INVENTORY_REQUEST_ID, ITEM_COUNT_REQUEST_ID, ITEM_PAGE, InventoryLevel, LISTS_READ, Page, entries_from,
     inventory_levels, inventory_query, item_count_query, list_query,
 };
+use crate::qbxml::sales::{QbSale, SALES_READ, modified_sales_query, sales_from};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, ResponseStatus};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
 
@@ -26,6 +27,8 @@ pub enum Step {
     SyncOrder { order_id: Uuid, stage: OrderStage },
     /// Quantities on hand changed since `since` (all when `None`), page by page.
     ReadInventory { since: Option<DateTime<Utc>>, iterator_id: Option<String> },
+    /// Sales of one kind changed in QuickBooks since `since`, page by page.
+    ReadSales { kind: String, since: Option<DateTime<Utc>>, iterator_id: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +70,14 @@ impl Plan {
     pub fn read_inventory(&mut self, since: Option<DateTime<Utc>>) {
         self.steps.push_back(Step::ReadInventory { since, iterator_id: None });
         self.expected += 1;
+    }
+
+    /// Reads the sales receipts, invoices and sales orders changed since `since`.
+    pub fn read_sales(&mut self, since: Option<DateTime<Utc>>) {
+        for kind in SALES_READ {
+            self.steps.push_back(Step::ReadSales { kind: kind.to_owned(), since, iterator_id: None });
+            self.expected += 1;
+        }
     }
 
     /// The order step in front has moved on: to its next stage, or it is done.
@@ -130,6 +141,13 @@ impl Plan {
             }
             // Orders need the database to be written; the service asks `order_sync`.
             Step::SyncOrder { .. } => return None,
+            Step::ReadSales { kind, since, iterator_id } => {
+                let page = match iterator_id {
+                    Some(id) => Page::Continue { iterator_id: id },
+                    None => Page::Start,
+                };
+                document.push(&modified_sales_query(kind, page, *since));
+            }
             Step::ReadInventory { since, iterator_id } => {
                 let page = match iterator_id {
                     Some(id) => Page::Continue { iterator_id: id },
@@ -182,6 +200,23 @@ impl Plan {
                     None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
                 }
             }
+            Step::ReadSales { kind, since, .. } => match answer.by_request_id(&format!("SALES-{kind}")) {
+                Some(rs) if rs.status.is_ok() => {
+                    effects.push(Effect::SalesPage(sales_from(&kind, rs)));
+                    match (rs.iterator_remaining, &rs.iterator_id) {
+                        (Some(remaining), Some(id)) if remaining > 0 => {
+                            self.expected = self.done + remaining.div_ceil(ITEM_PAGE) + self.steps.len() as u32;
+                            self.steps.push_front(Step::ReadSales { kind, since, iterator_id: Some(id.clone()) });
+                        }
+                        _ if !self.steps.iter().any(|s| matches!(s, Step::ReadSales { .. })) => {
+                            effects.push(Effect::SalesComplete)
+                        }
+                        _ => {}
+                    }
+                }
+                Some(rs) => effects.push(Effect::SalesFailed(kind, rs.status.clone())),
+                None => effects.push(Effect::SalesFailed(kind, missing_answer())),
+            },
             Step::ReadInventory { since, .. } => match answer.by_request_id(INVENTORY_REQUEST_ID) {
                 Some(rs) if rs.status.is_ok() => {
                     effects.push(Effect::InventoryPage(inventory_levels(rs)));
@@ -211,7 +246,9 @@ impl Plan {
     pub fn recover_lost_answer(&mut self) {
         match self.steps.front_mut() {
             // Reading again since the same moment is safe; the iterator is not.
-            Some(Step::ReadInventory { iterator_id, .. }) => *iterator_id = None,
+            Some(Step::ReadInventory { iterator_id, .. }) | Some(Step::ReadSales { iterator_id, .. }) => {
+                *iterator_id = None
+            }
             Some(Step::ReadItems { iterator_id, read }) => {
                 *iterator_id = None;
                 *read = 0;
@@ -241,6 +278,9 @@ pub enum Effect {
     ListFailed(ListKind, ResponseStatus),
     InventoryPage(Vec<InventoryLevel>),
     InventoryComplete,
+    SalesPage(Vec<QbSale>),
+    SalesComplete,
+    SalesFailed(String, ResponseStatus),
 }
 
 #[cfg(test)]

@@ -103,6 +103,7 @@ mod tests {
             wc_failed_logins: 0,
             wc_locked_until: None,
             inventory_read_at: None,
+            sales_read_at: None,
         }
     }
 

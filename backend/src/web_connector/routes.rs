@@ -71,6 +71,7 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         log: &app.log_bus,
         progress: &app.progress_bus,
         inventory: &app.inventory_bus,
+        sales: &app.sales_bus,
         lease: chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5)),
     };
     Ok(match call {

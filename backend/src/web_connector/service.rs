@@ -35,6 +35,7 @@ pub struct WcContext<'a> {
     pub log: &'a LogBus,
     pub progress: &'a ProgressBus,
     pub inventory: &'a crate::inventory::InventoryBus,
+    pub sales: &'a crate::quickbooks_sales::SalesBus,
     /// How long a session keeps its company file after its last call.
     pub lease: Duration,
 }
@@ -128,6 +129,21 @@ async fn inventory_since(
     Ok(enabled.then(|| connection.inventory_read_at.map(|t| t - Duration::minutes(5))))
 }
 
+/// When the sync direction is "from QuickBooks", the sales changed since the last read are read
+/// every run: `Some(since)`, with `since` `None` the first time.
+async fn sales_since(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+) -> ServiceResult<Option<Option<DateTime<Utc>>>> {
+    if connection.setup_completed_at.is_none() {
+        return Ok(None);
+    }
+    let settings = crate::wizard::service::load(db, connection).await?.settings;
+    let from_quickbooks =
+        settings.sync_direction.is_some_and(|d| d.direction == crate::wizard::SyncDirection::FromQuickbooks);
+    Ok(from_quickbooks.then(|| connection.sales_read_at.map(|t| t - Duration::minutes(5))))
+}
+
 /// The orders whose QuickBooks transactions undoOrder asked to delete.
 async fn orders_to_undo(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
@@ -181,7 +197,8 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     let orders = orders_to_send(db, bus, &connection).await?;
     let undos = orders_to_undo(db, &connection).await?;
     let inventory = inventory_since(db, &connection).await?;
-    if !read_lists && orders.is_empty() && undos.is_empty() && inventory.is_none() {
+    let sales = sales_since(db, &connection).await?;
+    if !read_lists && orders.is_empty() && undos.is_empty() && inventory.is_none() && sales.is_none() {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
     // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
@@ -201,6 +218,9 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
         return Ok(AuthOutcome::Busy);
     }
     let mut plan = Plan::new(read_lists, undos, orders);
+    if let Some(since) = sales {
+        plan.read_sales(since);
+    }
     if let Some(since) = inventory {
         plan.read_inventory(since);
     }
@@ -458,6 +478,28 @@ pub async fn receive_response_xml(
                         )
                         .await?;
                     }
+                    Effect::SalesPage(sales) => {
+                        let read = sales.len();
+                        let changed =
+                            crate::quickbooks_sales::service::store_sales(db, ctx.sales, connection.id, sales).await?;
+                        if read > 0 {
+                            log(
+                                db,
+                                bus,
+                                connection.id,
+                                LogLevel::Info,
+                                LogKind::SalesRead,
+                                format!("Read {read} sales from QuickBooks ({changed} new or changed)"),
+                                None,
+                            )
+                            .await?;
+                        }
+                    }
+                    Effect::SalesComplete => {
+                        let mut active: qb_connection::ActiveModel = connection.clone().into();
+                        active.sales_read_at = Set(Some(session.created_at));
+                        active.update(db).await?;
+                    }
                     Effect::InventoryComplete => {
                         let mut active: qb_connection::ActiveModel = connection.clone().into();
                         active.inventory_read_at = Set(Some(session.created_at));
@@ -496,7 +538,17 @@ async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid
         }
         Effect::ItemsComplete { .. } => promote_staged(db, bus, connection_id, ListKind::Item).await.map(|_| ()),
         // Inventory is stored by the caller, which knows the session.
-        Effect::InventoryPage(_) | Effect::InventoryComplete => Ok(()),
+        Effect::InventoryPage(_) | Effect::InventoryComplete | Effect::SalesPage(_) | Effect::SalesComplete => Ok(()),
+        Effect::SalesFailed(kind, status) => {
+            let explanation = explain::status_code(status.code);
+            let text = format!(
+                "QuickBooks did not return its {kind} transactions (code {}: {}){}",
+                status.code,
+                status.message,
+                explanation.map(|e| format!(". {} {}", e.summary, e.what_to_do)).unwrap_or_default()
+            );
+            log(db, bus, connection_id, LogLevel::Warning, LogKind::QuickbooksError, text, None).await
+        }
         Effect::ListFailed(kind, status) => {
             let explanation = explain::status_code(status.code);
             let text = format!(

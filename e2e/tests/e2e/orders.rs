@@ -478,3 +478,45 @@ fn with_inventory_sync_on_quantities_on_hand_are_read_and_published_as_they_chan
     assert_eq!(levels["inventoryLevels"], json!([{ "sku": "Tools:Hammer", "quantityOnHand": "23" }]));
     assert!(company.requests.last().unwrap().contains("<FromModifiedDate>"), "later runs read only what changed");
 }
+
+#[test]
+fn from_quickbooks_the_sales_entered_there_are_read_back_and_published() {
+    use crate::web_connector::{next_message, subscribe};
+    let mut company = Company::us_sample(0);
+    let (paired, _store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+    let from = paired.graphql(
+        "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: FROM_QUICKBOOKS, syncInventory: false }) { saved { direction } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert!(from.get("errors").is_none(), "{from}");
+    company.record_sale("SalesReceipt", "1042", "Counter Sales", &[("Tools:Hammer", 3998), ("Shipping", 500)]);
+    let mut updates = subscribe(
+        &paired,
+        "subscription($c: ID!) { quickbooksSaleUpdates(connectionId: $c) { txnType refNumber total } }",
+    );
+
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    let update = next_message(&mut updates);
+    assert_eq!(
+        update["payload"]["data"]["quickbooksSaleUpdates"],
+        json!({ "txnType": "SalesReceipt", "refNumber": "1042", "total": "44.98" })
+    );
+    let sales =
+        paired.data("query($c: ID!) { quickbooksSales(connectionId: $c) { txnType refNumber customer total lines } }");
+    let sale = &sales["quickbooksSales"][0];
+    assert_eq!(sale["customer"], "Counter Sales");
+    assert_eq!(sale["lines"][0]["item"], "Tools:Hammer");
+    assert_eq!(sale["lines"][1]["amount"], "5.00");
+    assert!(
+        company
+            .requests
+            .iter()
+            .any(|r| r.contains("<InvoiceQueryRq") && r.contains("<IncludeLineItems>true</IncludeLineItems>"))
+    );
+
+    paired.web_connector(PASSWORD).run(&mut company);
+    assert!(company.requests.last().unwrap().contains("<FromModifiedDate>"), "later runs read only what changed");
+    let again = paired.data("query($c: ID!) { quickbooksSales(connectionId: $c) { txnId } }");
+    assert_eq!(again["quickbooksSales"].as_array().unwrap().len(), 1, "read again, stored once");
+}
