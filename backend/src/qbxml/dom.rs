@@ -116,7 +116,7 @@ pub fn parse_document(xml: &str) -> Result<XmlNode, XmlError> {
             }
             Event::GeneralRef(reference) => {
                 if let Some(current) = stack.last_mut() {
-                    current.text.push_str(&resolve_reference(&reference.into_inner())?);
+                    current.text.push(resolve_reference(&reference.into_inner())?);
                 }
             }
             Event::DocType(_) => return Err(XmlError::Malformed("document type declarations are not accepted".into())),
@@ -131,7 +131,7 @@ pub fn parse_document(xml: &str) -> Result<XmlNode, XmlError> {
 }
 
 /// The five predefined entities and character references; anything else is refused.
-fn resolve_reference(name: &str) -> Result<String, XmlError> {
+fn resolve_reference(name: &str) -> Result<char, XmlError> {
     let predefined = match name {
         "lt" => Some('<'),
         "gt" => Some('>'),
@@ -141,7 +141,7 @@ fn resolve_reference(name: &str) -> Result<String, XmlError> {
         _ => None,
     };
     if let Some(c) = predefined {
-        return Ok(c.to_string());
+        return Ok(c);
     }
     let code = if let Some(hex) = name.strip_prefix("#x").or_else(|| name.strip_prefix("#X")) {
         u32::from_str_radix(hex, 16).ok()
@@ -150,9 +150,7 @@ fn resolve_reference(name: &str) -> Result<String, XmlError> {
     } else {
         None
     };
-    code.and_then(char::from_u32)
-        .map(String::from)
-        .ok_or_else(|| XmlError::Malformed(format!("unknown entity &{name};")))
+    code.and_then(char::from_u32).ok_or_else(|| XmlError::Malformed(format!("unknown entity &{name};")))
 }
 
 #[cfg(test)]

@@ -51,11 +51,15 @@ impl QbxmlResponse {
         if root.name != "QBXML" {
             return Err(XmlError::Malformed(format!("expected <QBXML>, found <{}>", root.name)));
         }
-        let set =
-            root.child("QBXMLMsgsRs").ok_or_else(|| XmlError::Malformed("the answer has no QBXMLMsgsRs".into()))?;
+        // The tree is taken apart, never copied: answers for long lists run to megabytes.
+        let set = root
+            .children
+            .into_iter()
+            .find(|c| c.name == "QBXMLMsgsRs")
+            .ok_or_else(|| XmlError::Malformed("the answer has no QBXMLMsgsRs".into()))?;
         let responses = set
             .children
-            .iter()
+            .into_iter()
             .filter(|c| c.name.ends_with("Rs"))
             .map(|rs| RsElement {
                 name: rs.name.clone(),
@@ -68,7 +72,7 @@ impl QbxmlResponse {
                 iterator_id: rs.attribute("iteratorID").map(String::from),
                 iterator_remaining: rs.attribute("iteratorRemainingCount").and_then(|c| c.trim().parse().ok()),
                 ret_count: rs.attribute("retCount").and_then(|c| c.trim().parse().ok()),
-                node: rs.clone(),
+                node: rs,
             })
             .collect();
         Ok(Self { responses })
