@@ -4,8 +4,9 @@
 //! - `cargo xtask test`: builds the dashboard and the server, then runs every test.
 //! - `cargo xtask dashboard`: builds only the dashboard into `frontend/dist`.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, Result, bail};
 
@@ -119,5 +120,58 @@ fn test(extra: &[String]) -> Result<()> {
              (set it to e.g. postgres://postgres@127.0.0.1:5432/test to run them on PostgreSQL too)"
         );
     }
-    check(cargo().args(["test", "--workspace", "--exclude", "frontend"]).args(extra))
+    let mut command = cargo();
+    command.args(["test", "--workspace", "--exclude", "frontend"]).args(extra).stdout(Stdio::piped());
+    let mut child = command.spawn().context("cannot start cargo test")?;
+    let stdout = child.stdout.take().context("cargo test's output")?;
+    let (mut passed, mut failed) = (0u64, 0u64);
+    for line in BufReader::new(stdout).lines() {
+        let line = line?;
+        println!("{line}");
+        if let Some((p, f)) = result_counts(&line) {
+            passed += p;
+            failed += f;
+        }
+    }
+    let status = child.wait()?;
+    // One closing line for the whole run: cargo's own last line is often a doc-test binary's "0 passed".
+    println!("tests: {passed} passed, {failed} failed");
+    if !status.success() {
+        bail!("cargo test failed ({status})");
+    }
+    Ok(())
+}
+
+/// The counts in a libtest summary line: "test result: ok. 12 passed; 0 failed; ...".
+fn result_counts(line: &str) -> Option<(u64, u64)> {
+    let rest = line.strip_prefix("test result: ")?;
+    let count = |word: &str| -> Option<u64> {
+        rest.split(';').find_map(|part| {
+            part.trim()
+                .trim_start_matches("ok. ")
+                .trim_start_matches("FAILED. ")
+                .strip_suffix(word)?
+                .trim()
+                .parse()
+                .ok()
+        })
+    };
+    Some((count(" passed")?, count(" failed")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::result_counts;
+
+    #[test]
+    fn libtest_summaries_are_counted() {
+        assert_eq!(
+            result_counts(
+                "test result: ok. 12 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s"
+            ),
+            Some((12, 0))
+        );
+        assert_eq!(result_counts("test result: FAILED. 3 passed; 2 failed; 0 ignored"), Some((3, 2)));
+        assert_eq!(result_counts("running 3 tests"), None);
+    }
 }
