@@ -12,6 +12,7 @@ pub(crate) mod db_enum;
 pub mod domain;
 pub mod entities;
 pub mod error;
+pub mod events;
 pub mod graphql;
 mod http;
 pub mod inventory;

@@ -1,38 +1,15 @@
 //! Keeping and reading quantities on hand.
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict};
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::entities::inventory_level;
 use crate::error::ServiceResult;
 use crate::qbxml::lists::InventoryLevel;
 
-/// Publishes changed levels to live subscribers in this process.
-#[derive(Clone)]
-pub struct InventoryBus {
-    sender: broadcast::Sender<Arc<inventory_level::Model>>,
-}
-
-impl InventoryBus {
-    pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(4096);
-        Self { sender }
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<inventory_level::Model>> {
-        self.sender.subscribe()
-    }
-}
-
-impl Default for InventoryBus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// Changed quantities on hand, for live subscribers in this process.
+pub type InventoryBus = crate::events::Bus<inventory_level::Model>;
 
 /// Stores levels read from QuickBooks and publishes the ones that changed.
 pub async fn store_levels(
@@ -74,7 +51,7 @@ pub async fn store_levels(
         .exec_without_returning(db)
         .await?;
         changed += 1;
-        let _ = bus.sender.send(Arc::new(row));
+        bus.publish(row);
     }
     Ok(changed)
 }

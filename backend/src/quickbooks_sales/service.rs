@@ -1,40 +1,17 @@
 //! Keeping the sales read from QuickBooks.
 
-use std::sync::Arc;
-
 use chrono::Utc;
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::OnConflict,
 };
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::entities::qb_sale;
 use crate::error::{ServiceError, ServiceResult};
 use crate::qbxml::sales::QbSale;
 
-/// Publishes new and changed sales to live subscribers in this process.
-#[derive(Clone)]
-pub struct SalesBus {
-    sender: broadcast::Sender<Arc<qb_sale::Model>>,
-}
-
-impl SalesBus {
-    pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(1024);
-        Self { sender }
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<qb_sale::Model>> {
-        self.sender.subscribe()
-    }
-}
-
-impl Default for SalesBus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// New and changed sales, for live subscribers in this process.
+pub type SalesBus = crate::events::Bus<qb_sale::Model>;
 
 /// Stores sales (a sale read again replaces its earlier copy) and publishes the changed ones.
 pub async fn store_sales(
@@ -85,7 +62,7 @@ pub async fn store_sales(
             .exec_without_returning(db)
             .await?;
         changed += 1;
-        let _ = bus.sender.send(Arc::new(row));
+        bus.publish(row);
     }
     Ok(changed)
 }

@@ -83,6 +83,19 @@ impl SyncContext {
 }
 
 impl SyncContext {
+    /// What one order of this connection is mapped with.
+    fn mapping_context<'a>(&'a self, row: &store_order::Model) -> MappingContext<'a> {
+        MappingContext {
+            settings: &self.settings,
+            store_name: self.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
+            country: self.country.as_deref(),
+            items: &self.items,
+            payment_methods: &self.payment_methods,
+            tax_mappings: &self.tax_mappings,
+            order_id: row.id,
+        }
+    }
+
     /// Whether the Sync Direction step sends store orders to QuickBooks.
     pub fn sends_orders(&self) -> bool {
         self.settings.sync_direction.as_ref().is_none_or(|d| d.direction == crate::wizard::SyncDirection::ToQuickbooks)
@@ -101,15 +114,7 @@ async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> 
         return Ok(None);
     }
     let order = order_of(&row)?;
-    let context = MappingContext {
-        settings: &ctx.settings,
-        store_name: ctx.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
-        country: ctx.country.as_deref(),
-        items: &ctx.items,
-        payment_methods: &ctx.payment_methods,
-        tax_mappings: &ctx.tax_mappings,
-        order_id: row.id,
-    };
+    let context = ctx.mapping_context(&row);
     let mapped = map_order(&order, &context);
     Ok(Some(Prepared { row, mapped }))
 }
@@ -264,15 +269,7 @@ pub async fn preview(
 ) -> ServiceResult<Preview> {
     let ctx = SyncContext::load(db, connection).await?;
     let order = order_of(row)?;
-    let context = MappingContext {
-        settings: &ctx.settings,
-        store_name: ctx.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
-        country: ctx.country.as_deref(),
-        items: &ctx.items,
-        payment_methods: &ctx.payment_methods,
-        tax_mappings: &ctx.tax_mappings,
-        order_id: row.id,
-    };
+    let context = ctx.mapping_context(row);
     let mapped = map_order(&order, &context);
     let mut problems: Vec<String> = mapped
         .problems

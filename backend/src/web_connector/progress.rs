@@ -1,11 +1,8 @@
 //! How far the running Web Connector session of each connection has got, stored with the
 //! session and published live, so the dashboard shows the percent as the Web Connector reports it.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
-use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::entities::wc_session;
@@ -40,33 +37,8 @@ impl SyncProgress {
     }
 }
 
-/// Publishes progress to live subscribers in this process.
-#[derive(Clone)]
-pub struct ProgressBus {
-    sender: broadcast::Sender<Arc<SyncProgress>>,
-}
-
-impl ProgressBus {
-    pub fn new() -> Self {
-        let (sender, _) = broadcast::channel(256);
-        Self { sender }
-    }
-
-    pub fn publish(&self, progress: SyncProgress) {
-        // No subscribers is fine: the state is also in the database.
-        let _ = self.sender.send(Arc::new(progress));
-    }
-
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<SyncProgress>> {
-        self.sender.subscribe()
-    }
-}
-
-impl Default for ProgressBus {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+/// Progress changes, for live subscribers in this process.
+pub type ProgressBus = crate::events::Bus<SyncProgress>;
 
 /// The progress of a session as stored.
 pub fn of_session(session: &wc_session::Model, message: impl Into<String>) -> SyncProgress {

@@ -114,34 +114,21 @@ async fn orders_to_send(
     Ok(ready)
 }
 
-/// When inventory sync is on (step 1), quantities changed since the last read are read every
-/// run: `Some(since)`, where `since` is `None` the first time. A few minutes of overlap cover
-/// QuickBooks' clock being behind ours.
-async fn inventory_since(
+/// For the reads step 1 turns on (inventory, sales from QuickBooks): `Some(since)` when the
+/// setting is on, where `since` is the last read less a few minutes of overlap for QuickBooks'
+/// clock being behind ours (`None` the first time, to read everything).
+async fn read_since(
     db: &DatabaseConnection,
     connection: &qb_connection::Model,
+    last_read: Option<DateTime<Utc>>,
+    turned_on: impl Fn(&crate::wizard::SyncDirectionSettings) -> bool,
 ) -> ServiceResult<Option<Option<DateTime<Utc>>>> {
     if connection.setup_completed_at.is_none() {
         return Ok(None);
     }
     let settings = crate::wizard::service::load(db, connection).await?.settings;
-    let enabled = settings.sync_direction.is_some_and(|d| d.sync_inventory);
-    Ok(enabled.then(|| connection.inventory_read_at.map(|t| t - Duration::minutes(5))))
-}
-
-/// When the sync direction is "from QuickBooks", the sales changed since the last read are read
-/// every run: `Some(since)`, with `since` `None` the first time.
-async fn sales_since(
-    db: &DatabaseConnection,
-    connection: &qb_connection::Model,
-) -> ServiceResult<Option<Option<DateTime<Utc>>>> {
-    if connection.setup_completed_at.is_none() {
-        return Ok(None);
-    }
-    let settings = crate::wizard::service::load(db, connection).await?.settings;
-    let from_quickbooks =
-        settings.sync_direction.is_some_and(|d| d.direction == crate::wizard::SyncDirection::FromQuickbooks);
-    Ok(from_quickbooks.then(|| connection.sales_read_at.map(|t| t - Duration::minutes(5))))
+    let on = settings.sync_direction.as_ref().is_some_and(turned_on);
+    Ok(on.then(|| last_read.map(|t| t - Duration::minutes(5))))
 }
 
 /// The orders whose QuickBooks transactions undoOrder asked to delete.
@@ -196,8 +183,11 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     let read_lists = lists_needed(db, &connection).await?;
     let orders = orders_to_send(db, bus, &connection).await?;
     let undos = orders_to_undo(db, &connection).await?;
-    let inventory = inventory_since(db, &connection).await?;
-    let sales = sales_since(db, &connection).await?;
+    let inventory = read_since(db, &connection, connection.inventory_read_at, |d| d.sync_inventory).await?;
+    let sales = read_since(db, &connection, connection.sales_read_at, |d| {
+        d.direction == crate::wizard::SyncDirection::FromQuickbooks
+    })
+    .await?;
     if !read_lists && orders.is_empty() && undos.is_empty() && inventory.is_none() && sales.is_none() {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
