@@ -124,6 +124,7 @@ fn router(app: AppState) -> Router {
         .merge(graphql::routes::router())
         .merge(http::health::router())
         .merge(web_connector::routes::merchant_router())
+        .merge(crate::webhooks::routes::router())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body));
     let routes = Router::new().merge(api).merge(web_connector::routes::router()).with_state(state);

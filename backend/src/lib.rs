@@ -23,6 +23,7 @@ pub mod quickbooks_sales;
 pub mod stores;
 pub mod transaction_log;
 pub mod web_connector;
+pub mod webhooks;
 pub mod wizard;
 
 pub use app::{AppState, Application, StartupError};

@@ -13,6 +13,7 @@ mod m20261126_000005_web_connector_sessions;
 mod m20261126_000006_order_sync_state;
 mod m20261126_000007_inventory_levels;
 mod m20261126_000008_quickbooks_sales;
+mod m20261126_000009_webhook_events;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000006_order_sync_state::Migration),
             Box::new(m20261126_000007_inventory_levels::Migration),
             Box::new(m20261126_000008_quickbooks_sales::Migration),
+            Box::new(m20261126_000009_webhook_events::Migration),
         ]
     }
 }

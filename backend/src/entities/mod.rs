@@ -13,4 +13,5 @@ pub mod store;
 pub mod store_order;
 pub mod transaction_log_entry;
 pub mod wc_session;
+pub mod webhook_event;
 pub mod wizard_step;

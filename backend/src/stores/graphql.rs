@@ -45,6 +45,9 @@ pub struct StoreWithSecret {
 pub struct AddStoreInput {
     pub platform: Platform,
     pub name: String,
+    /// The secret the store signs webhooks with (Shopify's app secret, or the secret typed into
+    /// WooCommerce); omitted, Ledgerbridge makes one.
+    pub signing_secret: Option<String>,
 }
 
 #[derive(Default)]
@@ -71,7 +74,8 @@ impl StoresMutation {
     ) -> ApiResult<StoreWithSecret> {
         let id = parse_id(&connection_id, "connection")?;
         let (store, signing_secret) =
-            service::add(&app(ctx).db, &caller(ctx)?, id, input.platform, &input.name).await?;
+            service::add(&app(ctx).db, &caller(ctx)?, id, input.platform, &input.name, input.signing_secret.as_deref())
+                .await?;
         Ok(StoreWithSecret { store: Store(store), signing_secret })
     }
 

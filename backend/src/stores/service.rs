@@ -46,13 +46,20 @@ pub async fn add(
     connection_id: Uuid,
     platform: Platform,
     name: &str,
+    signing_secret: Option<&str>,
 ) -> ServiceResult<(store::Model, String)> {
     let connection = find_owned(db, caller, connection_id).await?;
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ServiceError::invalid("input.name", "give the store a name of 1 to 100 characters"));
     }
-    let secret = random_token("lbs_");
+    let secret = match signing_secret.map(str::trim) {
+        Some(given) if given.len() >= 8 => given.to_owned(),
+        Some(_) => {
+            return Err(ServiceError::invalid("input.signingSecret", "a signing secret has at least 8 characters"));
+        }
+        None => random_token("lbs_"),
+    };
     let model = store::ActiveModel {
         id: Set(Uuid::now_v7()),
         connection_id: Set(connection.id),

@@ -45,6 +45,10 @@ pub enum LogKind {
     OrderUndone,
     InventoryRead,
     SalesRead,
+    WebhookRefused,
+    WebhookMalformed,
+    WebhookIgnored,
+    OrderCancelled,
 }
 
 /// A stored log entry.

@@ -4,3 +4,4 @@ mod databases;
 mod orders;
 mod server;
 mod web_connector;
+mod webhooks;
