@@ -260,11 +260,33 @@ impl StoredOrder {
     async fn received_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The webhook deliveries that carried this order, raw as the store sent them (for audit).
+    async fn deliveries(&self, ctx: &Context<'_>) -> ApiResult<Vec<WebhookDelivery>> {
+        Ok(service::deliveries(&app(ctx).db, self.0.id)
+            .await?
+            .into_iter()
+            .map(|d| WebhookDelivery {
+                topic: d.topic,
+                received_at: d.received_at,
+                outcome: d.outcome,
+                raw_body: d.raw_body,
+            })
+            .collect())
+    }
     /// This order's log entries, newest first.
     async fn log(&self, ctx: &Context<'_>) -> ApiResult<Vec<TransactionLogEntry>> {
         let entries = list_entries(&app(ctx).db, self.0.connection_id, &LogFilter::default(), None, 500).await?;
         Ok(entries.iter().filter(|e| e.order_id == Some(self.0.id)).map(TransactionLogEntry::from).collect())
     }
+}
+
+/// One webhook delivery, as received.
+#[derive(SimpleObject)]
+pub struct WebhookDelivery {
+    pub topic: String,
+    pub received_at: DateTime<Utc>,
+    pub outcome: String,
+    pub raw_body: String,
 }
 
 /// What importing one order did.
@@ -369,6 +391,23 @@ impl OrdersMutation {
         let app = app(ctx);
         let id = parse_id(&id, "order")?;
         Ok(StoredOrder(service::undo(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+    }
+
+    /// Sync Now: the connection's orders not yet in QuickBooks, placed from `from` to `to` or
+    /// with these numbers, wait for the next Web Connector run. Answers how many.
+    async fn sync_now(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+        order_numbers: Option<Vec<String>>,
+    ) -> ApiResult<i32> {
+        let app = app(ctx);
+        let id = parse_id(&connection_id, "connection")?;
+        let filter = service::SyncNowFilter { from, to, order_numbers: order_numbers.unwrap_or_default() };
+        let queued = service::sync_now(&app.db, &app.log_bus, &caller(ctx)?, id, filter).await?;
+        Ok(i32::try_from(queued).unwrap_or(i32::MAX))
     }
 
     /// Leaves an order out of syncing (until it is retried).

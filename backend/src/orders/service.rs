@@ -206,6 +206,71 @@ pub async fn retry(
     set_status(db, bus, row, OrderStatus::Pending, "queued again for the next Web Connector run").await
 }
 
+/// Which stored orders Sync Now sends again.
+#[derive(Debug, Clone, Default)]
+pub struct SyncNowFilter {
+    pub from: Option<chrono::DateTime<Utc>>,
+    pub to: Option<chrono::DateTime<Utc>>,
+    pub order_numbers: Vec<String>,
+}
+
+/// Sync Now: queues the connection's orders placed in the range (or with the given numbers)
+/// that are not in QuickBooks yet for the next Web Connector run. Orders already in QuickBooks
+/// stay as they are — sending one again could only duplicate it. Returns how many were queued.
+pub async fn sync_now(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    filter: SyncNowFilter,
+) -> ServiceResult<usize> {
+    let connection = find_owned(db, caller, connection_id).await?;
+    let waiting =
+        [OrderStatus::Failed, OrderStatus::Parked, OrderStatus::Skipped, OrderStatus::Filtered, OrderStatus::Pending];
+    let rows = store_order::Entity::find()
+        .filter(store_order::Column::ConnectionId.eq(connection.id))
+        .filter(store_order::Column::SyncStatus.is_in(waiting.iter().map(db_enum::to_db)))
+        .all(db)
+        .await?;
+    let numbers: Vec<String> =
+        filter.order_numbers.iter().map(|n| n.trim().trim_start_matches('#').to_lowercase()).collect();
+    let mut queued = 0;
+    for row in rows {
+        let order = order_of(&row)?;
+        let in_range =
+            filter.from.is_none_or(|from| order.placed_at >= from) && filter.to.is_none_or(|to| order.placed_at < to);
+        let named = numbers.is_empty() || numbers.contains(&row.order_number.trim_start_matches('#').to_lowercase());
+        if in_range && named {
+            if row.sync_status != db_enum::to_db(&OrderStatus::Pending) {
+                set_status(db, bus, row, OrderStatus::Pending, "queued by Sync Now for the next Web Connector run")
+                    .await?;
+            }
+            queued += 1;
+        }
+    }
+    let mut entry = NewLogEntry::info(
+        connection.id,
+        LogKind::OrderReceived,
+        format!("Sync Now: {queued} orders wait for the next Web Connector run"),
+    );
+    entry.details = Some(serde_json::json!({ "queued": queued }));
+    record_log_entry(db, bus, entry).await?;
+    Ok(queued)
+}
+
+/// The webhook deliveries that carried an order, newest first, raw as received.
+pub async fn deliveries(
+    db: &DatabaseConnection,
+    order_id: Uuid,
+) -> ServiceResult<Vec<crate::entities::webhook_event::Model>> {
+    use crate::entities::webhook_event;
+    Ok(webhook_event::Entity::find()
+        .filter(webhook_event::Column::OrderId.eq(order_id))
+        .order_by_desc(webhook_event::Column::ReceivedAt)
+        .all(db)
+        .await?)
+}
+
 /// Asks the next Web Connector run to delete the order's transactions from QuickBooks.
 pub async fn undo(
     db: &DatabaseConnection,

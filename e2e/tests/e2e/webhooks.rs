@@ -158,6 +158,21 @@ fn every_fixture_ingests_through_its_signed_webhook_and_bad_deliveries_store_not
     assert_eq!(status, 413);
 
     assert_eq!(order_numbers(&paired).len(), 3, "nothing bad was stored as an order");
+    let data = paired.data("query($c: ID!) { orders(connectionId: $c) { edges { node { externalId deliveries { topic outcome rawBody } } } } }");
+    let modern_order = data["orders"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["externalId"] == "5551234567890")
+        .unwrap();
+    let deliveries = modern_order["node"]["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "the retry was not kept twice: {deliveries:?}");
+    assert_eq!(deliveries[0]["rawBody"].as_str().unwrap().as_bytes(), modern.as_slice(), "kept byte for byte");
+    let queued = paired.graphql(
+        "mutation($c: ID!) { syncNow(connectionId: $c, orderNumbers: [\"#1001\", \"4821\"]) }",
+        json!({ "c": paired.connection_id }),
+    );
+    assert_eq!(queued["data"]["syncNow"], 3, "the two orders numbered #1001 and #4821: {queued}");
     let kinds = paired.log_kinds();
     for kind in ["WEBHOOK_REFUSED", "WEBHOOK_MALFORMED", "WEBHOOK_IGNORED", "ORDER_RECEIVED"] {
         assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
@@ -211,4 +226,7 @@ fn a_shopify_and_a_woocommerce_order_reach_quickbooks_with_the_store_totals() {
     assert_eq!(by_ref("1001").total_cents, 9619, "Shopify's total: {:?}", by_ref("1001").lines);
     assert_eq!(by_ref("1001").customer, "Acme Widgets LLC");
     assert_eq!(by_ref("4821").total_cents, 10068, "WooCommerce's total: {:?}", by_ref("4821").lines);
+    let queued = paired.graphql("mutation($c: ID!) { syncNow(connectionId: $c, from: \"2020-01-01T00:00:00Z\") }", c);
+    assert_eq!(queued["data"]["syncNow"], 0, "orders already in QuickBooks are never sent again: {queued}");
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
 }
