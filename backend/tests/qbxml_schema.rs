@@ -268,6 +268,7 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
             items: &items,
             payment_methods: &[],
             tax_mappings: &[],
+            sku_mappings: &std::collections::HashMap::new(),
             order_id: uuid::Uuid::nil(),
         };
         let mapped = map_order(&order, &context);

@@ -14,6 +14,7 @@ mod m20261126_000006_order_sync_state;
 mod m20261126_000007_inventory_levels;
 mod m20261126_000008_quickbooks_sales;
 mod m20261126_000009_webhook_events;
+mod m20261126_000010_sku_mappings;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000007_inventory_levels::Migration),
             Box::new(m20261126_000008_quickbooks_sales::Migration),
             Box::new(m20261126_000009_webhook_events::Migration),
+            Box::new(m20261126_000010_sku_mappings::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod qb_sale;
 pub mod refresh_token;
 pub mod sales_tax_mapping;
 pub mod server_secret;
+pub mod sku_mapping;
 pub mod store;
 pub mod store_order;
 pub mod transaction_log_entry;

@@ -356,6 +356,18 @@ impl OrdersQuery {
         Ok(StoredOrder(service::find_owned_order(&app(ctx).db, &caller(ctx)?, id).await?))
     }
 
+    /// Store SKUs no QuickBooks item matches, with how many parked orders wait for each.
+    async fn unmatched_skus(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+    ) -> ApiResult<Vec<crate::web_connector::order_sync::UnmatchedSku>> {
+        let app = app(ctx);
+        let id = parse_id(&connection_id, "connection")?;
+        let connection = crate::connections::find_owned(&app.db, &caller(ctx)?, id).await?;
+        Ok(crate::web_connector::order_sync::unmatched_skus(&app.db, &connection).await?)
+    }
+
     /// The exact qbXML the next run would send for an order, and the problems found before sending.
     async fn preview_order(&self, ctx: &Context<'_>, id: ID) -> ApiResult<OrderPreview> {
         let app = app(ctx);
@@ -391,6 +403,14 @@ impl OrdersMutation {
         let app = app(ctx);
         let id = parse_id(&id, "order")?;
         Ok(StoredOrder(service::undo(&app.db, &app.log_bus, &caller(ctx)?, id).await?))
+    }
+
+    /// Maps a store SKU to a QuickBooks item (by its full name, or its own name when unique);
+    /// parked orders are queued again. Answers the item's full name.
+    async fn map_sku(&self, ctx: &Context<'_>, connection_id: ID, sku: String, item: String) -> ApiResult<String> {
+        let app = app(ctx);
+        let id = parse_id(&connection_id, "connection")?;
+        Ok(service::map_sku(&app.db, &app.log_bus, &caller(ctx)?, id, &sku, &item).await?.item_full_name)
     }
 
     /// Sync Now: the connection's orders not yet in QuickBooks, placed from `from` to `to` or

@@ -29,6 +29,8 @@ pub struct MappingContext<'a> {
     pub items: &'a [CachedEntry],
     pub payment_methods: &'a [CachedEntry],
     pub tax_mappings: &'a [MappingRow],
+    /// SKUs the merchant mapped by hand: lower-cased SKU → item full name. They win over matching.
+    pub sku_mappings: &'a std::collections::HashMap<String, String>,
     /// Ledgerbridge's id for the order, sent as the transaction's ExternalGUID.
     pub order_id: Uuid,
 }
@@ -272,8 +274,14 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     let mut unmatched_skus = Vec::new();
     for line in &order.lines {
         let key = if line.sku.trim().is_empty() { line.title.trim() } else { line.sku.trim() };
-        let item = match match_item(ctx.items, products.match_by, products.custom_field_name.as_deref(), key) {
-            Ok(found) => Some(found.full_name.clone()),
+        let mapped_by_hand = ctx.sku_mappings.get(&key.to_lowercase()).cloned();
+        let matched = match mapped_by_hand {
+            Some(item) => Ok(item),
+            None => match_item(ctx.items, products.match_by, products.custom_field_name.as_deref(), key)
+                .map(|found| found.full_name.clone()),
+        };
+        let item = match matched {
+            Ok(found) => Some(found),
             Err(reason) => match products.when_no_match {
                 NoProductMatch::FlagOrder => {
                     unmatched_skus.push(key.to_owned());
@@ -380,6 +388,9 @@ mod tests {
     use crate::orders::model::tests::sample_order;
     use crate::wizard::*;
 
+    static NO_SKU_MAPPINGS: std::sync::LazyLock<std::collections::HashMap<String, String>> =
+        std::sync::LazyLock::new(std::collections::HashMap::new);
+
     fn entry(full_name: &str, details: Option<serde_json::Value>) -> CachedEntry {
         CachedEntry {
             id: 0,
@@ -451,6 +462,7 @@ mod tests {
             items,
             payment_methods: methods,
             tax_mappings: mappings,
+            sku_mappings: &NO_SKU_MAPPINGS,
             order_id: Uuid::nil(),
         }
     }

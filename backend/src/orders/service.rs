@@ -206,6 +206,68 @@ pub async fn retry(
     set_status(db, bus, row, OrderStatus::Pending, "queued again for the next Web Connector run").await
 }
 
+/// Maps a store SKU to a QuickBooks item by hand (the item found as the wizard finds names:
+/// `Hammer` finds `Tools:Hammer`), then queues the parked orders again: the next run sends
+/// the ones nothing else holds back.
+pub async fn map_sku(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    caller: &Caller,
+    connection_id: Uuid,
+    sku: &str,
+    item: &str,
+) -> ServiceResult<crate::entities::sku_mapping::Model> {
+    use crate::entities::sku_mapping;
+    use crate::quickbooks_lists::{ListKind, ListSnapshot};
+    let connection = find_owned(db, caller, connection_id).await?;
+    let sku = sku.trim();
+    if sku.is_empty() {
+        return Err(ServiceError::invalid("sku", "give the store SKU to map"));
+    }
+    let lists = ListSnapshot::load(db, connection.id, &[ListKind::Item]).await?;
+    let item = lists
+        .find(&[ListKind::Item], item, "item")
+        .map_err(|err| ServiceError::Validation(vec![err]))?
+        .full_name
+        .clone();
+    let row = sku_mapping::ActiveModel {
+        connection_id: Set(connection.id),
+        sku_key: Set(sku.to_lowercase()),
+        sku: Set(sku.to_owned()),
+        item_full_name: Set(item.clone()),
+        created_at: Set(Utc::now()),
+    };
+    sku_mapping::Entity::insert(row)
+        .on_conflict(
+            sea_orm::sea_query::OnConflict::columns([sku_mapping::Column::ConnectionId, sku_mapping::Column::SkuKey])
+                .update_columns([
+                    sku_mapping::Column::Sku,
+                    sku_mapping::Column::ItemFullName,
+                    sku_mapping::Column::CreatedAt,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(db)
+        .await?;
+    let requeued = store_order::Entity::update_many()
+        .col_expr(
+            store_order::Column::SyncStatus,
+            sea_orm::sea_query::Expr::value(db_enum::to_db(&OrderStatus::Pending)),
+        )
+        .filter(store_order::Column::ConnectionId.eq(connection.id))
+        .filter(store_order::Column::SyncStatus.eq(db_enum::to_db(&OrderStatus::Parked)))
+        .exec(db)
+        .await?
+        .rows_affected;
+    let message =
+        format!("SKU \"{sku}\" now maps to the QuickBooks item \"{item}\"; {requeued} parked orders are queued again");
+    record_log_entry(db, bus, NewLogEntry::info(connection.id, LogKind::SettingsSaved, message)).await?;
+    sku_mapping::Entity::find_by_id((connection.id, sku.to_lowercase()))
+        .one(db)
+        .await?
+        .ok_or(ServiceError::NotFound("SKU mapping"))
+}
+
 /// Which stored orders Sync Now sends again.
 #[derive(Debug, Clone, Default)]
 pub struct SyncNowFilter {

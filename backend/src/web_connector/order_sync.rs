@@ -62,6 +62,7 @@ pub struct SyncContext {
     payment_methods: Vec<crate::quickbooks_lists::CachedEntry>,
     tax_mappings: Vec<MappingRow>,
     stores: Vec<store::Model>,
+    sku_mappings: std::collections::HashMap<String, String>,
 }
 
 impl SyncContext {
@@ -78,6 +79,13 @@ impl SyncContext {
                 .map(|m| MappingRow::normalized(&m.country, &m.region, &m.county, &m.city, &m.tax_code))
                 .collect(),
             stores: store::Entity::find().filter(store::Column::ConnectionId.eq(connection.id)).all(db).await?,
+            sku_mappings: crate::entities::sku_mapping::Entity::find()
+                .filter(crate::entities::sku_mapping::Column::ConnectionId.eq(connection.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| (m.sku_key, m.item_full_name))
+                .collect(),
         })
     }
 }
@@ -92,6 +100,7 @@ impl SyncContext {
             items: &self.items,
             payment_methods: &self.payment_methods,
             tax_mappings: &self.tax_mappings,
+            sku_mappings: &self.sku_mappings,
             order_id: row.id,
         }
     }
@@ -755,4 +764,38 @@ pub async fn apply_undo(
             Ok(())
         }
     }
+}
+
+/// A store SKU no QuickBooks item matches, with the orders waiting for it.
+#[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct UnmatchedSku {
+    pub sku: String,
+    /// How many parked orders carry it.
+    pub orders: i32,
+}
+
+/// The SKUs that keep parked orders waiting, most orders first.
+pub async fn unmatched_skus(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+) -> ServiceResult<Vec<UnmatchedSku>> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let ctx = SyncContext::load(db, connection).await?;
+    let parked = store_order::Entity::find()
+        .filter(store_order::Column::ConnectionId.eq(connection.id))
+        .filter(store_order::Column::SyncStatus.eq(db_enum::to_db(&OrderStatus::Parked)))
+        .all(db)
+        .await?;
+    let mut counts: Vec<UnmatchedSku> = Vec::new();
+    for row in parked {
+        let mapped = map_order(&order_of(&row)?, &ctx.mapping_context(&row));
+        for sku in mapped.unmatched_skus {
+            match counts.iter_mut().find(|u| u.sku.eq_ignore_ascii_case(&sku)) {
+                Some(known) => known.orders += 1,
+                None => counts.push(UnmatchedSku { sku, orders: 1 }),
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.orders.cmp(&a.orders).then_with(|| a.sku.cmp(&b.sku)));
+    Ok(counts)
 }

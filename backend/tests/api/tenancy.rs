@@ -77,6 +77,17 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
             vars.clone(),
         ),
         ("mutation($id: ID!) { removeSalesTaxMapping(id: $id) { id } }", json!({ "id": a_mapping_id })),
+        ("query($c: ID!) { stores(connectionId: $c) { id } }", vars.clone()),
+        (
+            "mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"B's\" }) { signingSecret } }",
+            vars.clone(),
+        ),
+        ("query($c: ID!) { orders(connectionId: $c) { edges { node { id } } } }", vars.clone()),
+        ("query($c: ID!) { unmatchedSkus(connectionId: $c) { sku } }", vars.clone()),
+        ("query($c: ID!) { inventoryLevels(connectionId: $c) { sku } }", vars.clone()),
+        ("query($c: ID!) { quickbooksSales(connectionId: $c) { txnId } }", vars.clone()),
+        ("mutation($c: ID!) { syncNow(connectionId: $c) }", vars.clone()),
+        ("mutation($c: ID!) { mapSku(connectionId: $c, sku: \"X\", item: \"Tools\") }", vars.clone()),
     ];
     for token in [b.access_token.as_str(), b_partner.as_str()] {
         for (query, variables) in &attempts {

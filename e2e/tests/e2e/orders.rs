@@ -520,3 +520,35 @@ fn from_quickbooks_the_sales_entered_there_are_read_back_and_published() {
     let again = paired.data("query($c: ID!) { quickbooksSales(connectionId: $c) { txnId } }");
     assert_eq!(again["quickbooksSales"].as_array().unwrap().len(), 1, "read again, stored once");
 }
+
+#[test]
+fn unmatched_skus_are_listed_mapped_by_hand_and_their_orders_sent() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+    let c = json!({ "c": paired.connection_id });
+    paired.graphql("mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { whenNoMatch } } }", c.clone());
+    import(&paired, &store_id, vec![order("9990", "#9990", "new-sku"), order("9991", "#9991", "NEW-SKU")]);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none", "both parked");
+    let unmatched = paired.data("query($c: ID!) { unmatchedSkus(connectionId: $c) { sku orders } }");
+    assert_eq!(
+        unmatched["unmatchedSkus"],
+        json!([{ "sku": "GIFT-WRAP", "orders": 2 }, { "sku": "new-sku", "orders": 2 }]),
+        "{unmatched}"
+    );
+
+    let unknown =
+        paired.graphql("mutation($c: ID!) { mapSku(connectionId: $c, sku: \"NEW-SKU\", item: \"Anvil\") }", c.clone());
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "VALIDATION");
+    let mapped =
+        paired.graphql("mutation($c: ID!) { mapSku(connectionId: $c, sku: \"NEW-SKU\", item: \"Hammer\") }", c.clone());
+    assert_eq!(mapped["data"]["mapSku"], "Tools:Hammer", "{mapped}");
+    paired.graphql("mutation($c: ID!) { mapSku(connectionId: $c, sku: \"gift-wrap\", item: \"Tools\") }", c);
+    assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    assert_eq!(company.transactions.len(), 2);
+    for transaction in &company.transactions {
+        let items: Vec<&str> = transaction.lines.iter().map(|(item, _, _)| item.as_str()).take(3).collect();
+        assert_eq!(items, vec!["Tools:Hammer", "Discount", "Tools"], "mapped by hand, in any case");
+    }
+    let left = paired.data("query($c: ID!) { unmatchedSkus(connectionId: $c) { sku } }");
+    assert_eq!(left["unmatchedSkus"], json!([]));
+}
