@@ -356,6 +356,18 @@ impl OrdersQuery {
         Ok(StoredOrder(service::find_owned_order(&app(ctx).db, &caller(ctx)?, id).await?))
     }
 
+    /// The dashboard's numbers: orders synced and failed per day over the last `days` days
+    /// (14 unless asked), and each store's orders by status.
+    async fn order_stats(
+        &self,
+        ctx: &Context<'_>,
+        connection_id: ID,
+        #[graphql(default = 14, validator(minimum = 1, maximum = 366))] days: i32,
+    ) -> ApiResult<service::OrderStats> {
+        let id = parse_id(&connection_id, "connection")?;
+        Ok(service::stats(&app(ctx).db, &caller(ctx)?, id, days as u32).await?)
+    }
+
     /// Store SKUs no QuickBooks item matches, with how many parked orders wait for each.
     async fn unmatched_skus(
         &self,

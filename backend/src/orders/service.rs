@@ -268,6 +268,91 @@ pub async fn map_sku(
         .ok_or(ServiceError::NotFound("SKU mapping"))
 }
 
+/// One day of the dashboard's chart.
+#[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct OrderDay {
+    /// The day, UTC, as YYYY-MM-DD.
+    pub date: String,
+    pub synced: i32,
+    pub failed: i32,
+}
+
+/// One store's orders by status.
+#[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct StoreOrderCounts {
+    pub store_id: async_graphql::ID,
+    pub store_name: String,
+    pub pending: i32,
+    pub synced: i32,
+    pub failed: i32,
+    pub parked: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, async_graphql::SimpleObject)]
+pub struct OrderStats {
+    /// The last `days` days, oldest first, every day present.
+    pub days: Vec<OrderDay>,
+    pub stores: Vec<StoreOrderCounts>,
+}
+
+/// The dashboard's numbers: orders synced and failed per day, and each store's orders by status.
+pub async fn stats(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    connection_id: Uuid,
+    days: u32,
+) -> ServiceResult<OrderStats> {
+    use crate::entities::store;
+    let connection = find_owned(db, caller, connection_id).await?;
+    let rows = store_order::Entity::find().filter(store_order::Column::ConnectionId.eq(connection.id)).all(db).await?;
+    let stores = store::Entity::find()
+        .filter(store::Column::ConnectionId.eq(connection.id))
+        .order_by_asc(store::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let today = Utc::now().date_naive();
+    let mut chart: Vec<OrderDay> = (0..days.max(1))
+        .rev()
+        .map(|back| OrderDay {
+            date: (today - chrono::Duration::days(i64::from(back))).to_string(),
+            synced: 0,
+            failed: 0,
+        })
+        .collect();
+    let mut counts: Vec<StoreOrderCounts> = stores
+        .iter()
+        .map(|s| StoreOrderCounts {
+            store_id: async_graphql::ID(s.id.to_string()),
+            store_name: s.name.clone(),
+            pending: 0,
+            synced: 0,
+            failed: 0,
+            parked: 0,
+        })
+        .collect();
+    for row in rows {
+        let status: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+        if let Some(store) = counts.iter_mut().find(|c| c.store_id.as_str() == row.store_id.to_string()) {
+            match status {
+                Some(OrderStatus::Pending) => store.pending += 1,
+                Some(OrderStatus::Synced) => store.synced += 1,
+                Some(OrderStatus::Failed) => store.failed += 1,
+                Some(OrderStatus::Parked) => store.parked += 1,
+                _ => {}
+            }
+        }
+        let (day, synced) = match status {
+            Some(OrderStatus::Synced) => (row.synced_at.unwrap_or(row.updated_at).date_naive().to_string(), true),
+            Some(OrderStatus::Failed) => (row.updated_at.date_naive().to_string(), false),
+            _ => continue,
+        };
+        if let Some(entry) = chart.iter_mut().find(|d| d.date == day) {
+            if synced { entry.synced += 1 } else { entry.failed += 1 }
+        }
+    }
+    Ok(OrderStats { days: chart, stores: counts })
+}
+
 /// Which stored orders Sync Now sends again.
 #[derive(Debug, Clone, Default)]
 pub struct SyncNowFilter {

@@ -87,6 +87,7 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
         ("query($c: ID!) { inventoryLevels(connectionId: $c) { sku } }", vars.clone()),
         ("query($c: ID!) { quickbooksSales(connectionId: $c) { txnId } }", vars.clone()),
         ("mutation($c: ID!) { syncNow(connectionId: $c) }", vars.clone()),
+        ("query($c: ID!) { orderStats(connectionId: $c) { days { date } } }", vars.clone()),
         ("mutation($c: ID!) { mapSku(connectionId: $c, sku: \"X\", item: \"Tools\") }", vars.clone()),
     ];
     for token in [b.access_token.as_str(), b_partner.as_str()] {

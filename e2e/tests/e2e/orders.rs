@@ -105,6 +105,14 @@ fn a_paid_store_order_lands_once_as_an_invoice_with_its_payment_and_equal_totals
     }
     assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none", "nothing left to send");
     assert_eq!(company.transactions.len(), 1);
+    let stats = paired.data("query($c: ID!) { orderStats(connectionId: $c) { days { date synced failed } stores { storeName synced pending failed parked } } }");
+    let days = stats["orderStats"]["days"].as_array().unwrap();
+    assert_eq!(days.len(), 14);
+    assert_eq!(days[13]["synced"], 1, "today's bar: {days:?}");
+    assert_eq!(
+        stats["orderStats"]["stores"],
+        json!([{ "storeName": "My Shop", "synced": 1, "pending": 0, "failed": 0, "parked": 0 }])
+    );
 }
 
 #[test]
