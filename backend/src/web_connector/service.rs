@@ -301,21 +301,16 @@ pub async fn send_request_xml(
         let profile = match parse_company_profile(hcp_response, &connection.owner_id.to_string()) {
             Ok(profile) => profile,
             Err(err) => {
-                return fail(
-                    db,
-                    bus,
-                    session,
-                    &connection,
-                    format!("QuickBooks' company information could not be read: {err}"),
-                )
-                .await;
+                let text = format!("QuickBooks' company information could not be read: {err}");
+                return session_failed(ctx, session, &connection, text, None).await.map(|()| String::new());
             }
         };
         if let Some(file_id) = &profile.file_id
             && !same_guid(file_id, &connection.file_id.to_string())
         {
-            return fail(db, bus, session, &connection,
-                    "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right company file, or download this connection's .qwc file again.".to_owned()).await;
+            let text = "The company file open in QuickBooks belongs to another Ledgerbridge connection. Open the right \
+                        company file, or download this connection's .qwc file again.";
+            return session_failed(ctx, session, &connection, text.to_owned(), None).await.map(|()| String::new());
         }
         // QuickBooks lists what it supports; the request processor's own maximum caps it.
         let cap = major.map(|m| QbxmlVersion { major: m, minor: minor.unwrap_or(0) });
@@ -371,19 +366,22 @@ pub async fn send_request_xml(
     Ok(request)
 }
 
-/// Records a fatal error for getLastError and answers "" so the Web Connector asks for it.
-async fn fail(
-    db: &DatabaseConnection,
-    bus: &LogBus,
+/// Ends a session on a fatal error: logged with its details, kept for getLastError, and
+/// shown to the dashboard's progress subscribers.
+async fn session_failed(
+    ctx: &WcContext<'_>,
     session: wc_session::Model,
     connection: &qb_connection::Model,
-    message: String,
-) -> ServiceResult<String> {
-    log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, message.clone(), None).await?;
+    text: String,
+    details: Option<serde_json::Value>,
+) -> ServiceResult<()> {
+    log(ctx.db, ctx.log, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(), details).await?;
     let mut active: wc_session::ActiveModel = session.into();
-    active.last_error = Set(Some(message));
-    active.update(db).await?;
-    Ok(String::new())
+    active.last_error = Set(Some(text.clone()));
+    active.in_flight = Set(None);
+    let session = active.update(ctx.db).await?;
+    ctx.progress.publish(of_session(&session, text));
+    Ok(())
 }
 
 /// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
@@ -402,21 +400,8 @@ pub async fn receive_response_xml(
     if !hresult.is_empty() {
         let explanation = explain::hresult(hresult);
         let text = format!("QuickBooks error {hresult}: {} {}", explanation.summary, explanation.what_to_do);
-        log(
-            db,
-            bus,
-            connection.id,
-            LogLevel::Error,
-            LogKind::QuickbooksError,
-            text.clone(),
-            Some(json!({ "hresult": hresult, "message": message, "transient": explanation.transient })),
-        )
-        .await?;
-        let mut active: wc_session::ActiveModel = session.into();
-        active.last_error = Set(Some(text.clone()));
-        active.in_flight = Set(None);
-        let session = active.update(db).await?;
-        progress_bus.publish(of_session(&session, text));
+        let details = json!({ "hresult": hresult, "message": message, "transient": explanation.transient });
+        session_failed(ctx, session, &connection, text, Some(details)).await?;
         return Ok(-1);
     }
     if session.in_flight.is_none() {
@@ -427,11 +412,7 @@ pub async fn receive_response_xml(
         Ok(answer) => answer,
         Err(err) => {
             let text = format!("QuickBooks' answer could not be read ({err}); the next run asks again");
-            log(db, bus, connection.id, LogLevel::Error, LogKind::QuickbooksError, text.clone(), None).await?;
-            let mut active: wc_session::ActiveModel = session.into();
-            active.last_error = Set(Some(text));
-            active.in_flight = Set(None);
-            active.update(db).await?;
+            session_failed(ctx, session, &connection, text, None).await?;
             return Ok(-1);
         }
     };
@@ -577,26 +558,15 @@ pub async fn connection_error(
     hresult: &str,
     message: &str,
 ) -> ServiceResult<String> {
-    let (db, bus, lease) = (ctx.db, ctx.log, ctx.lease);
+    let (db, lease) = (ctx.db, ctx.lease);
     if let Some((session, connection)) = open_session(db, lease, ticket).await? {
         let explanation = explain::hresult(hresult);
         let text = format!(
             "The Web Connector could not open QuickBooks ({hresult}): {} {}",
             explanation.summary, explanation.what_to_do
         );
-        log(
-            db,
-            bus,
-            connection.id,
-            LogLevel::Error,
-            LogKind::QuickbooksError,
-            text.clone(),
-            Some(json!({ "hresult": hresult, "message": message })),
-        )
-        .await?;
-        let mut active: wc_session::ActiveModel = session.into();
-        active.last_error = Set(Some(text));
-        active.update(db).await?;
+        session_failed(ctx, session, &connection, text, Some(json!({ "hresult": hresult, "message": message })))
+            .await?;
     }
     Ok("done".to_owned())
 }
