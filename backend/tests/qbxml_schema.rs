@@ -125,7 +125,7 @@ fn an_invoice_from_a_sales_order_with_its_payment_validates() {
         payment_method: Some("Visa"),
         memo: Some("Paid at checkout"),
         deposit_account: Some("Undeposited Funds"),
-        invoice: InvoiceRef::Macro("TxnID:order-1"),
+        invoice: TxnRef::Macro("TxnID:order-1"),
     };
     for version in VERSIONS {
         let doc = document(
@@ -133,6 +133,45 @@ fn an_invoice_from_a_sales_order_with_its_payment_validates() {
             &[
                 transaction_add(TxnKind::Invoice, "order-1", &invoice, &lines(), Some("TxnID:order-1")),
                 receive_payment_add("payment-1", &payment),
+            ],
+        );
+        xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
+    }
+}
+
+#[test]
+fn a_refund_as_a_credit_memo_with_its_money_back_or_applied_validates() {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 27);
+    let refund = CreditRefund {
+        customer: "Smith, Ann, ann@example.com",
+        refund_from_account: Some("Undeposited Funds"),
+        ar_account: Some("Accounts Receivable"),
+        txn_date: date,
+        ref_number: Some("WEB-1001R1"),
+        payment_method: Some("Visa"),
+        memo: Some("Refund of order #1001"),
+        credit_memo: TxnRef::Macro("TxnID:refund"),
+        amount: Money::from_cents(2159),
+    };
+    let applied = CreditApplication {
+        customer: "Smith, Ann, ann@example.com",
+        ar_account: Some("Accounts Receivable"),
+        txn_date: date,
+        memo: Some("Refund of order #1001"),
+        invoice_txn_id: "1EB-1241602355",
+        credit_memo: TxnRef::TxnId("1F0-1241602355"),
+        amount: Money::from_cents(2159),
+    };
+    for version in VERSIONS {
+        let doc = document(
+            version,
+            &[
+                transaction_query_by_id("Invoice", "original", "1EB-1241602355"),
+                transaction_query_by_ref(TxnKind::CreditMemo, "duplicate", "WEB-1001R1"),
+                transaction_query_by_date(TxnKind::CreditMemo, "duplicate-2", date.unwrap()),
+                transaction_add(TxnKind::CreditMemo, "credit-memo", &header(), &lines(), Some("TxnID:refund")),
+                ar_refund_credit_card_add("money", &refund),
+                credit_apply("apply", &applied),
             ],
         );
         xmllint(version, &doc).unwrap_or_else(|e| panic!("{version}: {e}\n{doc}"));
@@ -287,7 +326,7 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
                     payment_method: method.as_deref(),
                     memo: None,
                     deposit_account: mapped.header.deposit_account.as_deref(),
-                    invoice: InvoiceRef::Macro("TxnID:order"),
+                    invoice: TxnRef::Macro("TxnID:order"),
                 },
             ));
         }

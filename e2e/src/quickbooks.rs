@@ -44,9 +44,12 @@ pub struct Company {
     pub other_names: Vec<String>,
     pub transactions: Vec<Transaction>,
     pub payments: Vec<ReceivedPayment>,
+    /// Money refunded against credit memos (ARRefundCreditCard): `applied_to` is the credit memo.
+    pub credit_refunds: Vec<ReceivedPayment>,
     /// Errors to answer instead of executing, once each: (request element, statusCode, message).
     pub inject: Vec<(String, i32, String)>,
     next_ref: u32,
+    next_txn: u32,
 }
 
 /// A sales transaction QuickBooks holds.
@@ -64,6 +67,8 @@ pub struct Transaction {
     /// (item, amount in cents, sales tax code)
     pub lines: Vec<(String, i64, Option<String>)>,
     pub total_cents: i64,
+    /// Credit memos: the credit not yet refunded or applied.
+    pub credit_remaining_cents: i64,
     pub modified: chrono::DateTime<chrono::Utc>,
 }
 
@@ -72,6 +77,8 @@ pub struct ReceivedPayment {
     pub txn_id: String,
     pub applied_to: String,
     pub amount_cents: i64,
+    /// A payment that applies a credit memo: the credit memo's TxnID.
+    pub credit_from: Option<String>,
 }
 
 fn record(id: u32, full_name: &str, kind: &str) -> ListRecord {
@@ -104,6 +111,8 @@ impl Company {
             other_names: vec!["Office Depot".into()],
             transactions: Vec::new(),
             payments: Vec::new(),
+            credit_refunds: Vec::new(),
+            next_txn: 0x1000,
             inject: Vec::new(),
             next_ref: 1,
         };
@@ -165,6 +174,7 @@ impl Company {
             item_sales_tax: None,
             lines: lines.iter().map(|(item, amount)| ((*item).to_owned(), *amount, None)).collect(),
             total_cents: lines.iter().map(|(_, amount)| amount).sum(),
+            credit_remaining_cents: 0,
             modified: chrono::Utc::now(),
         });
         txn_id
@@ -456,6 +466,19 @@ impl Company {
             .is_some_and(|records| records.iter().any(|r| r.full_name.eq_ignore_ascii_case(full_name) && r.is_active))
     }
 
+    fn new_txn_id(&mut self) -> String {
+        self.next_txn += 1;
+        format!("{:X}-1400000000", self.next_txn)
+    }
+
+    /// A TxnID written as itself or as a macro defined earlier in the message set.
+    fn txn_id_of(node: roxmltree::Node<'_, '_>, macros: &HashMap<String, String>) -> Result<String, String> {
+        match node.attribute("useMacro") {
+            Some(name) => macros.get(name).cloned().ok_or_else(|| name.to_owned()),
+            None => Ok(node.text().unwrap_or_default().to_owned()),
+        }
+    }
+
     fn error(rs: &str, request_id: &str, code: i32, message: &str) -> String {
         format!(
             "<{rs} requestID=\"{request_id}\" statusCode=\"{code}\" statusSeverity=\"Error\" statusMessage=\"{}\"/>",
@@ -597,8 +620,29 @@ impl Company {
                     "<{rs} requestID=\"{request_id}\" statusCode=\"0\" statusSeverity=\"Info\" statusMessage=\"Status OK\"{iterator}>{body}</{rs}>"
                 )
             }
-            "InvoiceQueryRq" | "SalesReceiptQueryRq" | "SalesOrderQueryRq" | "EstimateQueryRq" => {
+            "InvoiceQueryRq"
+            | "SalesReceiptQueryRq"
+            | "SalesOrderQueryRq"
+            | "EstimateQueryRq"
+            | "CreditMemoQueryRq" => {
                 let kind = name.trim_end_matches("QueryRq");
+                if let Some(wanted) = text_of(rq, "TxnID") {
+                    let Some(t) = self.transactions.iter().find(|t| t.kind == kind && t.txn_id == wanted) else {
+                        return Some(Self::error(
+                            rs,
+                            request_id,
+                            500,
+                            &format!("The query request has not been fully completed. There was a required element (\"{wanted}\") that could not be found in QuickBooks."),
+                        ))
+                        .map(|e| e.replace("statusSeverity=\"Error\"", "statusSeverity=\"Warn\""));
+                    };
+                    return Some(ok(format!(
+                        "<{kind}Ret><TxnID>{}</TxnID><CustomerRef><FullName>{}</FullName></CustomerRef><RefNumber>{}</RefNumber></{kind}Ret>",
+                        t.txn_id,
+                        escape(&t.customer),
+                        escape(&t.ref_number)
+                    )));
+                }
                 let by_ref = text_of(rq, "RefNumber");
                 let by_date = child(rq, "TxnDateRangeFilter").and_then(|f| text_of(f, "FromTxnDate"));
                 let found: Vec<&Transaction> = self
@@ -615,10 +659,13 @@ impl Company {
                 }
                 ok(found
                     .iter()
-                    .map(|t| format!("<{kind}Ret><TxnID>{}</TxnID><EditSequence>1</EditSequence><TxnDate>{}</TxnDate><RefNumber>{}</RefNumber><Memo>{}</Memo><Other>{}</Other></{kind}Ret>", t.txn_id, t.txn_date, escape(&t.ref_number), escape(&t.memo), escape(&t.other)))
+                    .map(|t| {
+                        let remaining = if kind == "CreditMemo" { format!("<CreditRemaining>{}</CreditRemaining>", money(t.credit_remaining_cents)) } else { String::new() };
+                        format!("<{kind}Ret><TxnID>{}</TxnID><EditSequence>1</EditSequence><TxnDate>{}</TxnDate><RefNumber>{}</RefNumber>{remaining}<Memo>{}</Memo><Other>{}</Other></{kind}Ret>", t.txn_id, t.txn_date, escape(&t.ref_number), escape(&t.memo), escape(&t.other))
+                    })
                     .collect())
             }
-            "InvoiceAddRq" | "SalesReceiptAddRq" | "SalesOrderAddRq" | "EstimateAddRq" => {
+            "InvoiceAddRq" | "SalesReceiptAddRq" | "SalesOrderAddRq" | "EstimateAddRq" | "CreditMemoAddRq" => {
                 let kind = name.trim_end_matches("AddRq").to_owned();
                 let add = child(rq, &format!("{kind}Add"))?;
                 let customer = ref_name(add, "CustomerRef").unwrap_or_default();
@@ -674,7 +721,7 @@ impl Company {
                     };
                     lines.push((item, amount, ref_name(line, "SalesTaxCodeRef")));
                 }
-                let txn_id = format!("{:X}-1400000000", 0x1000 + self.transactions.len() + self.payments.len());
+                let txn_id = self.new_txn_id();
                 let ref_number = text_of(add, "RefNumber").unwrap_or_else(|| {
                     self.next_ref += 1;
                     (self.next_ref - 1).to_string()
@@ -728,6 +775,7 @@ impl Company {
                     item_sales_tax,
                     lines,
                     total_cents: total,
+                    credit_remaining_cents: if kind == "CreditMemo" { total } else { 0 },
                     modified: chrono::Utc::now(),
                 };
                 self.transactions.push(transaction);
@@ -757,36 +805,113 @@ impl Company {
             "ReceivePaymentAddRq" => {
                 let add = child(rq, "ReceivePaymentAdd")?;
                 let amount = cents(&text_of(add, "TotalAmount").unwrap_or_default());
-                let applied = child(add, "AppliedToTxnAdd").and_then(|a| child(a, "TxnID"))?;
-                let target = match applied.attribute("useMacro") {
-                    Some(name) => match macros.get(name) {
-                        Some(id) => id.clone(),
-                        None => {
-                            return Some(Self::error(
-                                rs,
-                                request_id,
-                                3000,
-                                &format!("The macro \"{name}\" is not defined in this message set."),
-                            ));
-                        }
-                    },
-                    None => applied.text().unwrap_or_default().to_owned(),
+                let applied_to = child(add, "AppliedToTxnAdd")?;
+                let target = match Self::txn_id_of(child(applied_to, "TxnID")?, macros) {
+                    Ok(id) => id,
+                    Err(name) => {
+                        let message = format!("The macro \"{name}\" is not defined in this message set.");
+                        return Some(Self::error(rs, request_id, 3000, &message));
+                    }
                 };
                 let Some(invoice) = self.transactions.iter().find(|t| t.txn_id == target) else {
                     return Some(Self::error(rs, request_id, 3120, "Object specified in the request cannot be found."));
                 };
+                let invoice_total = invoice.total_cents;
+                // A credit memo applied to the invoice pays it as money does.
+                let credit = match child(applied_to, "SetCredit") {
+                    Some(set) => {
+                        let credit_id = match Self::txn_id_of(child(set, "CreditTxnID")?, macros) {
+                            Ok(id) => id,
+                            Err(name) => {
+                                let message = format!("The macro \"{name}\" is not defined in this message set.");
+                                return Some(Self::error(rs, request_id, 3000, &message));
+                            }
+                        };
+                        let applied = cents(&text_of(set, "AppliedAmount").unwrap_or_default());
+                        match self.transactions.iter().find(|t| t.txn_id == credit_id && t.kind == "CreditMemo") {
+                            None => {
+                                return Some(Self::error(
+                                    rs,
+                                    request_id,
+                                    3120,
+                                    "Object specified in the request cannot be found.",
+                                ));
+                            }
+                            Some(memo) if memo.credit_remaining_cents < applied => {
+                                return Some(Self::error(
+                                    rs,
+                                    request_id,
+                                    3260,
+                                    "The credit applied is more than the credit available.",
+                                ));
+                            }
+                            Some(_) => Some((credit_id, applied)),
+                        }
+                    }
+                    None => None,
+                };
+                let paying = amount + credit.as_ref().map_or(0, |(_, applied)| *applied);
                 let paid: i64 = self.payments.iter().filter(|p| p.applied_to == target).map(|p| p.amount_cents).sum();
-                if amount > invoice.total_cents - paid {
+                if paying > invoice_total - paid {
                     return Some(Self::error(rs, request_id, 3210, "You cannot pay more than the amount due."));
                 }
-                let txn_id = format!("{:X}-1400000000", 0x1000 + self.transactions.len() + self.payments.len());
+                if let Some((credit_id, applied)) = &credit
+                    && let Some(memo) = self.transactions.iter_mut().find(|t| t.txn_id == *credit_id)
+                {
+                    memo.credit_remaining_cents -= applied;
+                }
+                let txn_id = self.new_txn_id();
                 self.payments.push(ReceivedPayment {
                     txn_id: txn_id.clone(),
                     applied_to: target,
-                    amount_cents: amount,
+                    amount_cents: paying,
+                    credit_from: credit.map(|(id, _)| id),
                 });
                 ok(format!(
                     "<ReceivePaymentRet><TxnID>{txn_id}</TxnID><EditSequence>1</EditSequence><TotalAmount>{}</TotalAmount></ReceivePaymentRet>",
+                    money(amount)
+                ))
+            }
+            "ARRefundCreditCardAddRq" => {
+                let add = child(rq, "ARRefundCreditCardAdd")?;
+                let customer = ref_name(add, "CustomerRef").unwrap_or_default();
+                if let Some(account) = ref_name(add, "RefundFromAccountRef")
+                    && !self.list_has("Account", &account)
+                {
+                    let message = format!(
+                        "There is an invalid reference to QuickBooks Account \"{account}\" in the ARRefundCreditCard."
+                    );
+                    return Some(Self::error(rs, request_id, 3140, &message));
+                }
+                let applied = child(add, "RefundAppliedToTxnAdd")?;
+                let credit_id = match Self::txn_id_of(child(applied, "TxnID")?, macros) {
+                    Ok(id) => id,
+                    Err(name) => {
+                        let message = format!("The macro \"{name}\" is not defined in this message set.");
+                        return Some(Self::error(rs, request_id, 3000, &message));
+                    }
+                };
+                let amount = cents(&text_of(applied, "RefundAmount").unwrap_or_default());
+                let Some(memo) = self.transactions.iter_mut().find(|t| t.txn_id == credit_id && t.kind == "CreditMemo")
+                else {
+                    return Some(Self::error(rs, request_id, 3120, "Object specified in the request cannot be found."));
+                };
+                if !memo.customer.eq_ignore_ascii_case(&customer) {
+                    return Some(Self::error(rs, request_id, 3180, "The credit memo belongs to another customer."));
+                }
+                if memo.credit_remaining_cents < amount {
+                    return Some(Self::error(rs, request_id, 3260, "The refund is more than the credit available."));
+                }
+                memo.credit_remaining_cents -= amount;
+                let txn_id = self.new_txn_id();
+                self.credit_refunds.push(ReceivedPayment {
+                    txn_id: txn_id.clone(),
+                    applied_to: credit_id,
+                    amount_cents: amount,
+                    credit_from: None,
+                });
+                ok(format!(
+                    "<ARRefundCreditCardRet><TxnID>{txn_id}</TxnID><EditSequence>1</EditSequence><TotalAmount>{}</TotalAmount></ARRefundCreditCardRet>",
                     money(amount)
                 ))
             }

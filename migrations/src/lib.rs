@@ -15,6 +15,7 @@ mod m20261126_000007_inventory_levels;
 mod m20261126_000008_quickbooks_sales;
 mod m20261126_000009_webhook_events;
 mod m20261126_000010_sku_mappings;
+mod m20261127_000011_store_refunds;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000008_quickbooks_sales::Migration),
             Box::new(m20261126_000009_webhook_events::Migration),
             Box::new(m20261126_000010_sku_mappings::Migration),
+            Box::new(m20261127_000011_store_refunds::Migration),
         ]
     }
 }

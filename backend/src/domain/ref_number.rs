@@ -22,6 +22,16 @@ impl RefNumber {
         Self(format!("{prefix}{kept}"))
     }
 
+    /// The number of an order's `sequence`th credit memo: the order's number and `R1`, `R2`…,
+    /// keeping the end of the order's number when both do not fit.
+    pub fn for_refund(original: &str, sequence: u32) -> Self {
+        let suffix = format!("R{sequence}");
+        let room = REF_NUMBER_MAX.saturating_sub(suffix.len());
+        let count = original.chars().count();
+        let kept: String = original.chars().skip(count.saturating_sub(room)).collect();
+        Self(format!("{kept}{suffix}"))
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -36,6 +46,12 @@ impl fmt::Display for RefNumber {
 #[cfg(test)]
 mod tests {
     use super::RefNumber;
+
+    #[test]
+    fn a_refund_number_is_the_orders_with_its_sequence() {
+        assert_eq!(RefNumber::for_refund("1001", 1).as_str(), "1001R1");
+        assert_eq!(RefNumber::for_refund("WEB-1234567", 12).as_str(), "-1234567R12");
+    }
 
     #[test]
     fn a_short_order_number_keeps_its_prefix_and_loses_its_hash() {

@@ -12,6 +12,7 @@ pub mod server_secret;
 pub mod sku_mapping;
 pub mod store;
 pub mod store_order;
+pub mod store_refund;
 pub mod transaction_log_entry;
 pub mod wc_session;
 pub mod webhook_event;

@@ -5,7 +5,7 @@ use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use super::model::{Address, Discount, Order, OrderLine, ShippingLine, TaxLine};
+use super::model::{Address, Discount, Order, OrderLine, Refund, RefundLine, ShippingLine, TaxLine};
 use super::service::{self, OrderStatus};
 use crate::db_enum;
 use crate::domain::Money;
@@ -109,8 +109,35 @@ pub struct OrderInput {
     pub payment_gateway: Option<String>,
     pub financial_status: Option<String>,
     pub fulfillment_status: Option<String>,
-    /// What the store says the order comes to.
+    /// What the store says the order comes to (before any refund).
     pub total: String,
+    /// Refunds given since; each becomes a credit memo. Re-importing adds the new ones.
+    #[graphql(default)]
+    pub refunds: Vec<RefundInput>,
+}
+
+#[derive(InputObject)]
+pub struct RefundLineInput {
+    pub sku: Option<String>,
+    pub title: String,
+    pub quantity: String,
+    /// What the line refunds before tax.
+    pub amount: String,
+}
+
+/// Money given back after the sale: its lines, shipping, tax and adjustment add up to it.
+#[derive(InputObject)]
+pub struct RefundInput {
+    /// The store's id for the refund: importing it again changes nothing.
+    pub external_id: String,
+    pub created_at: DateTime<Utc>,
+    pub note: Option<String>,
+    #[graphql(default)]
+    pub lines: Vec<RefundLineInput>,
+    pub shipping: Option<String>,
+    pub tax: Option<String>,
+    /// Money given back that no line or shipping accounts for.
+    pub adjustment: Option<String>,
 }
 
 /// Reads decimal text, naming the field on error.
@@ -182,6 +209,30 @@ fn to_order(input: OrderInput, path: &str) -> Result<Order, Vec<FieldError>> {
         shipping_lines.push(ShippingLine { title: s.title, price, tax_lines: tax });
     }
     let total = Reader { path: path.to_owned(), errors: &mut errors }.money("total", &input.total);
+    let mut refunds = Vec::new();
+    for (i, refund) in input.refunds.into_iter().enumerate() {
+        let refund_path = format!("{path}.refunds.{i}");
+        if refund.external_id.trim().is_empty() {
+            errors.push(FieldError::new(format!("{refund_path}.externalId"), "must not be empty"));
+        }
+        let mut lines = Vec::new();
+        for (j, l) in refund.lines.into_iter().enumerate() {
+            let mut r = Reader { path: format!("{refund_path}.lines.{j}"), errors: &mut errors };
+            let (quantity, amount) = (r.decimal("quantity", &l.quantity), r.money("amount", &l.amount));
+            lines.push(RefundLine { sku: l.sku.unwrap_or_default(), title: l.title, quantity, amount });
+        }
+        let mut r = Reader { path: refund_path, errors: &mut errors };
+        let mut optional = |field: &str, text: Option<String>| text.map(|t| r.money(field, &t)).unwrap_or_default();
+        refunds.push(Refund {
+            external_id: refund.external_id.trim().to_owned(),
+            created_at: refund.created_at,
+            note: refund.note.unwrap_or_default(),
+            lines,
+            shipping: optional("shipping", refund.shipping),
+            tax: optional("tax", refund.tax),
+            adjustment: optional("adjustment", refund.adjustment),
+        });
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -203,6 +254,7 @@ fn to_order(input: OrderInput, path: &str) -> Result<Order, Vec<FieldError>> {
         financial_status: input.financial_status.map(|s| s.to_lowercase()),
         fulfillment_status: input.fulfillment_status.map(|s| s.to_lowercase()),
         total,
+        refunds,
     })
 }
 
@@ -273,10 +325,52 @@ impl StoredOrder {
             })
             .collect())
     }
+    /// The refunds the store reported, each a credit memo in QuickBooks once synced.
+    async fn refunds(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrderRefund>> {
+        Ok(super::refunds::refunds_of(&app(ctx).db, self.0.id).await?.into_iter().map(OrderRefund::from).collect())
+    }
     /// This order's log entries, newest first.
     async fn log(&self, ctx: &Context<'_>) -> ApiResult<Vec<TransactionLogEntry>> {
         let entries = list_entries(&app(ctx).db, self.0.connection_id, &LogFilter::default(), None, 500).await?;
         Ok(entries.iter().filter(|e| e.order_id == Some(self.0.id)).map(TransactionLogEntry::from).collect())
+    }
+}
+
+/// A refund of an order and where it stands with QuickBooks.
+#[derive(SimpleObject)]
+pub struct OrderRefund {
+    pub id: ID,
+    pub external_id: String,
+    /// 1 for the order's first refund.
+    pub sequence: i32,
+    /// What went back to the customer, as a decimal string.
+    pub amount: String,
+    pub note: String,
+    pub refunded_at: Option<DateTime<Utc>>,
+    pub status: OrderStatus,
+    pub credit_memo_txn_id: Option<String>,
+    pub credit_memo_number: Option<String>,
+    /// The refund of the money, or the payment applying the credit to the invoice.
+    pub money_txn_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+impl From<crate::entities::store_refund::Model> for OrderRefund {
+    fn from(row: crate::entities::store_refund::Model) -> Self {
+        let refund = super::refunds::refund_of(&row).ok();
+        Self {
+            id: ID(row.id.to_string()),
+            external_id: row.external_id,
+            sequence: row.sequence,
+            amount: refund.as_ref().map(|r| r.total().to_string()).unwrap_or_default(),
+            note: refund.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
+            refunded_at: refund.map(|r| r.created_at),
+            status: db_enum::from_db(&row.sync_status).unwrap_or(OrderStatus::Pending),
+            credit_memo_txn_id: row.qb_credit_memo_txn_id,
+            credit_memo_number: row.qb_credit_memo_ref,
+            money_txn_id: row.qb_money_txn_id,
+            last_error: row.last_error,
+        }
     }
 }
 

@@ -82,6 +82,19 @@ pub struct MappedOrder {
     /// SKUs with no QuickBooks item, queued for mapping when the order is parked for them.
     pub unmatched_skus: Vec<String>,
     pub problems: Vec<OrderProblem>,
+    /// What a refund of this order is written with (see `refund_mapping`).
+    pub for_refunds: RefundTerms,
+}
+
+/// How the order's parts were written, so that a refund credits them the same way.
+#[derive(Debug, Clone, Default)]
+pub struct RefundTerms {
+    /// Per order line: its QuickBooks item and sales tax code (`None` when no item matched).
+    pub product_lines: Vec<Option<(String, Option<String>)>>,
+    pub shipping_tax_code: Option<String>,
+    pub exempt_tax_code: Option<String>,
+    /// The line-item tax mode's tax item.
+    pub tax_item: Option<String>,
 }
 
 fn qb_address(address: &Address) -> QbAddress {
@@ -150,6 +163,7 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
             items_to_create: Vec::new(),
             payment: None,
             unmatched_skus: Vec::new(),
+            for_refunds: RefundTerms::default(),
             problems: vec![OrderProblem::Parked(
                 "set-up is not finished: complete the configuration wizard".to_owned(),
             )],
@@ -272,6 +286,12 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     let mut lines = Vec::new();
     let mut items_to_create = Vec::new();
     let mut unmatched_skus = Vec::new();
+    let mut for_refunds = RefundTerms {
+        product_lines: Vec::with_capacity(order.lines.len()),
+        shipping_tax_code: line_code(order.shipping_lines.iter().any(|s| !s.tax_lines.is_empty())),
+        exempt_tax_code: line_code(false),
+        tax_item: (tax.mode == SalesTaxMode::LineItem).then(|| tax.tax_item.clone()).flatten(),
+    };
     for line in &order.lines {
         let key = if line.sku.trim().is_empty() { line.title.trim() } else { line.sku.trim() };
         let mapped_by_hand = ctx.sku_mappings.get(&key.to_lowercase()).cloned();
@@ -304,6 +324,7 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
                 }
             },
         };
+        for_refunds.product_lines.push(item.clone().map(|item| (item, line_code(line.taxable))));
         let Some(item) = item else { continue };
         lines.push(TxnLine {
             item,
@@ -379,7 +400,18 @@ pub fn map_order(order: &Order, ctx: &MappingContext<'_>) -> MappedOrder {
     };
     let payment = (orders.transaction_type == TransactionType::InvoiceWithPayment && order.is_paid())
         .then_some((order.total, payment_method));
-    MappedOrder { kind, then_invoice, customer, header, lines, items_to_create, payment, unmatched_skus, problems }
+    MappedOrder {
+        kind,
+        then_invoice,
+        customer,
+        header,
+        lines,
+        items_to_create,
+        payment,
+        unmatched_skus,
+        problems,
+        for_refunds,
+    }
 }
 
 #[cfg(test)]

@@ -132,8 +132,52 @@ pub struct Order {
     pub financial_status: Option<String>,
     #[serde(default)]
     pub fulfillment_status: Option<String>,
-    /// What the store says the order comes to.
+    /// What the store says the order comes to (before any refund).
     pub total: Money,
+    /// Money given back after the sale, each refund on its own.
+    #[serde(default)]
+    pub refunds: Vec<Refund>,
+}
+
+/// A product line given back (or just refunded) in a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RefundLine {
+    #[serde(default)]
+    pub sku: String,
+    pub title: String,
+    pub quantity: Decimal,
+    /// What the line refunds before tax.
+    pub amount: Money,
+}
+
+/// Money given back after the sale. Its parts add up to what went back to the customer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    /// The store's id for the refund.
+    pub external_id: String,
+    pub created_at: DateTime<Utc>,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub lines: Vec<RefundLine>,
+    /// Shipping refunded, before tax.
+    #[serde(default)]
+    pub shipping: Money,
+    /// Tax refunded on the lines and shipping.
+    #[serde(default)]
+    pub tax: Money,
+    /// Money given back that no line or shipping accounts for (a goodwill refund, or a store
+    /// such as WooCommerce that reports only the amount).
+    #[serde(default)]
+    pub adjustment: Money,
+}
+
+impl Refund {
+    pub fn total(&self) -> Money {
+        self.lines.iter().map(|l| l.amount).sum::<Money>() + self.shipping + self.tax + self.adjustment
+    }
 }
 
 impl Order {
@@ -236,6 +280,7 @@ pub(crate) mod tests {
             financial_status: Some("paid".into()),
             fulfillment_status: None,
             total: Money::from_cents(3998 + 400 - 400 + 595 + 160),
+            refunds: Vec::new(),
         }
     }
 

@@ -130,6 +130,7 @@ pub async fn upsert_order(
         record_log_entry(db, bus, warning).await?;
     }
     record_log_entry(db, bus, entry).await?;
+    super::refunds::record_refunds(db, bus, &model, &order.refunds).await?;
     Ok(ImportOutcome { order: model, created })
 }
 
@@ -195,6 +196,17 @@ pub async fn retry(
 ) -> ServiceResult<store_order::Model> {
     let row = find_owned_order(db, caller, id).await?;
     let status: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+    if status == Some(OrderStatus::Synced) && super::refunds::retry_failed_refunds(db, row.id).await? > 0 {
+        let mut entry = NewLogEntry::info(
+            row.connection_id,
+            LogKind::RefundReceived,
+            format!("The failed refunds of order {} are queued again for the next Web Connector run", row.order_number),
+        );
+        entry.order_id = Some(row.id);
+        entry.order_number = Some(row.order_number.clone());
+        record_log_entry(db, bus, entry).await?;
+        return Ok(row);
+    }
     if !matches!(status, Some(OrderStatus::Failed | OrderStatus::Parked | OrderStatus::Skipped | OrderStatus::Filtered))
     {
         return Err(ServiceError::Conflict(format!(

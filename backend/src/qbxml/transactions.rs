@@ -197,10 +197,11 @@ pub struct Payment<'a> {
     pub memo: Option<&'a str>,
     pub deposit_account: Option<&'a str>,
     /// The invoice, by the macro its InvoiceAdd defined, or by TxnID.
-    pub invoice: InvoiceRef<'a>,
+    pub invoice: TxnRef<'a>,
 }
 
-pub enum InvoiceRef<'a> {
+/// A transaction written earlier: by the macro its Add defined in the same message set, or by TxnID.
+pub enum TxnRef<'a> {
     Macro(&'a str),
     TxnId(&'a str),
 }
@@ -216,12 +217,90 @@ pub fn receive_payment_add(request_id: &str, p: &Payment<'_>) -> String {
     body.push_str(&full_name_ref("PaymentMethodRef", p.payment_method, 31));
     body.push_str(&opt_text("Memo", p.memo, 4095));
     body.push_str(&full_name_ref("DepositToAccountRef", p.deposit_account, 159));
-    let txn = match p.invoice {
-        InvoiceRef::Macro(name) => element("TxnID", &[("useMacro", name)], ""),
-        InvoiceRef::TxnId(id) => text_element("TxnID", id),
-    };
+    let txn = p.invoice.element("TxnID");
     body.push_str(&element("AppliedToTxnAdd", &[], &(txn + &text_element("PaymentAmount", &p.amount.to_string()))));
     element("ReceivePaymentAddRq", &[("requestID", request_id)], &element("ReceivePaymentAdd", &[], &body))
+}
+
+impl TxnRef<'_> {
+    fn element(&self, name: &str) -> String {
+        match self {
+            TxnRef::Macro(macro_name) => element(name, &[("useMacro", macro_name)], ""),
+            TxnRef::TxnId(id) => text_element(name, id),
+        }
+    }
+}
+
+/// Money given back against a credit memo: the refund from the account the sale was deposited to.
+pub struct CreditRefund<'a> {
+    pub customer: &'a str,
+    pub refund_from_account: Option<&'a str>,
+    pub ar_account: Option<&'a str>,
+    pub txn_date: Option<NaiveDate>,
+    pub ref_number: Option<&'a str>,
+    pub payment_method: Option<&'a str>,
+    pub memo: Option<&'a str>,
+    pub credit_memo: TxnRef<'a>,
+    pub amount: Money,
+}
+
+pub fn ar_refund_credit_card_add(request_id: &str, r: &CreditRefund<'_>) -> String {
+    let mut body = full_name_ref("CustomerRef", Some(r.customer), 209);
+    body.push_str(&full_name_ref("RefundFromAccountRef", r.refund_from_account, 159));
+    body.push_str(&full_name_ref("ARAccountRef", r.ar_account, 159));
+    if let Some(date) = r.txn_date {
+        body.push_str(&text_element("TxnDate", &date.format("%Y-%m-%d").to_string()));
+    }
+    body.push_str(&opt_text("RefNumber", r.ref_number, 11));
+    body.push_str(&full_name_ref("PaymentMethodRef", r.payment_method, 31));
+    body.push_str(&opt_text("Memo", r.memo, 4095));
+    body.push_str(&element(
+        "RefundAppliedToTxnAdd",
+        &[],
+        &(r.credit_memo.element("TxnID") + &text_element("RefundAmount", &r.amount.to_string())),
+    ));
+    element("ARRefundCreditCardAddRq", &[("requestID", request_id)], &element("ARRefundCreditCardAdd", &[], &body))
+}
+
+/// A credit memo applied to an unpaid invoice: a payment of nothing that sets the credit.
+pub struct CreditApplication<'a> {
+    pub customer: &'a str,
+    pub ar_account: Option<&'a str>,
+    pub txn_date: Option<NaiveDate>,
+    pub memo: Option<&'a str>,
+    pub invoice_txn_id: &'a str,
+    pub credit_memo: TxnRef<'a>,
+    pub amount: Money,
+}
+
+pub fn credit_apply(request_id: &str, c: &CreditApplication<'_>) -> String {
+    let mut body = full_name_ref("CustomerRef", Some(c.customer), 209);
+    body.push_str(&full_name_ref("ARAccountRef", c.ar_account, 159));
+    if let Some(date) = c.txn_date {
+        body.push_str(&text_element("TxnDate", &date.format("%Y-%m-%d").to_string()));
+    }
+    body.push_str(&text_element("TotalAmount", "0.00"));
+    body.push_str(&opt_text("Memo", c.memo, 4095));
+    let credit = element(
+        "SetCredit",
+        &[],
+        &(c.credit_memo.element("CreditTxnID") + &text_element("AppliedAmount", &c.amount.to_string())),
+    );
+    body.push_str(&element(
+        "AppliedToTxnAdd",
+        &[],
+        &(text_element("TxnID", c.invoice_txn_id) + &text_element("PaymentAmount", "0.00") + &credit),
+    ));
+    element("ReceivePaymentAddRq", &[("requestID", request_id)], &element("ReceivePaymentAdd", &[], &body))
+}
+
+/// Reads one transaction by TxnID: who it is for, and whether it is still there.
+pub fn transaction_query_by_id(kind: &str, request_id: &str, txn_id: &str) -> String {
+    let body = text_element("TxnID", txn_id)
+        + &text_element("IncludeRetElement", "TxnID")
+        + &text_element("IncludeRetElement", "RefNumber")
+        + &text_element("IncludeRetElement", "CustomerRef");
+    element(&format!("{kind}QueryRq"), &[("requestID", request_id)], &body)
 }
 
 /// A new customer.
@@ -269,11 +348,18 @@ pub fn transaction_delete(request_id: &str, del_type: &str, txn_id: &str) -> Str
 
 const TXN_FIELDS: [&str; 6] = ["TxnID", "EditSequence", "RefNumber", "TxnDate", "Memo", "Other"];
 
+/// What a credit memo look-up reads: also how much of its credit is left to give back.
+const CREDIT_MEMO_FIELDS: [&str; 5] = ["TxnID", "RefNumber", "TxnDate", "Other", "CreditRemaining"];
+
+fn fields_for(kind: TxnKind) -> &'static [&'static str] {
+    if kind == TxnKind::CreditMemo { &CREDIT_MEMO_FIELDS } else { &TXN_FIELDS }
+}
+
 /// Finds a transaction of `kind` by RefNumber: the check before adding, so a retry links the
 /// transaction QuickBooks already has instead of adding it again.
 pub fn transaction_query_by_ref(kind: TxnKind, request_id: &str, ref_number: &str) -> String {
     let mut body = text_element("RefNumber", &fit(ref_number, 11));
-    for field in TXN_FIELDS {
+    for field in fields_for(kind) {
         body.push_str(&text_element("IncludeRetElement", field));
     }
     element(&format!("{}QueryRq", kind.name()), &[("requestID", request_id)], &body)
@@ -285,7 +371,7 @@ pub fn transaction_query_by_date(kind: TxnKind, request_id: &str, date: NaiveDat
     let day = date.format("%Y-%m-%d").to_string();
     let mut body =
         element("TxnDateRangeFilter", &[], &(text_element("FromTxnDate", &day) + &text_element("ToTxnDate", &day)));
-    for field in TXN_FIELDS {
+    for field in fields_for(kind) {
         body.push_str(&text_element("IncludeRetElement", field));
     }
     element(&format!("{}QueryRq", kind.name()), &[("requestID", request_id)], &body)

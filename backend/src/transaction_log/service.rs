@@ -49,6 +49,10 @@ pub enum LogKind {
     WebhookMalformed,
     WebhookIgnored,
     OrderCancelled,
+    RefundReceived,
+    RefundSynced,
+    RefundFailed,
+    RefundSkipped,
 }
 
 /// A stored log entry.

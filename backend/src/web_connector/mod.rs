@@ -6,6 +6,7 @@ pub mod order_sync;
 mod plan;
 pub mod progress;
 pub mod qwc;
+pub mod refund_sync;
 pub mod routes;
 pub mod service;
 pub mod soap;

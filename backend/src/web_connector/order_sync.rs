@@ -25,7 +25,7 @@ use crate::orders::service::order_of;
 use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_order};
 use crate::qbxml::items::{NewItem, item_add};
 use crate::qbxml::transactions::{
-    InvoiceRef, Payment, customer_add, customer_query, receive_payment_add, transaction_add, transaction_delete,
+    Payment, TxnRef, customer_add, customer_query, receive_payment_add, transaction_add, transaction_delete,
     transaction_query_by_date, transaction_query_by_ref,
 };
 use crate::qbxml::transactions::{TxnHeader, TxnKind};
@@ -92,7 +92,7 @@ impl SyncContext {
 
 impl SyncContext {
     /// What one order of this connection is mapped with.
-    fn mapping_context<'a>(&'a self, row: &store_order::Model) -> MappingContext<'a> {
+    pub(super) fn mapping_context<'a>(&'a self, row: &store_order::Model) -> MappingContext<'a> {
         MappingContext {
             settings: &self.settings,
             store_name: self.stores.iter().find(|s| s.id == row.store_id).map_or("", |s| s.name.as_str()),
@@ -103,6 +103,15 @@ impl SyncContext {
             sku_mappings: &self.sku_mappings,
             order_id: row.id,
         }
+    }
+
+    pub fn settings(&self) -> &crate::wizard::Settings {
+        &self.settings
+    }
+
+    /// Whether the cached item list has an item of this full name.
+    pub fn has_item(&self, full_name: &str) -> bool {
+        self.items.iter().any(|k| k.full_name.eq_ignore_ascii_case(full_name))
     }
 
     /// Whether the Sync Direction step sends store orders to QuickBooks.
@@ -253,7 +262,7 @@ fn post_document(
                 payment_method: method.as_deref(),
                 memo: mapped.header.memo.as_deref(),
                 deposit_account: mapped.header.deposit_account.as_deref(),
-                invoice: InvoiceRef::Macro(MACRO),
+                invoice: TxnRef::Macro(MACRO),
             },
         ));
     }
@@ -329,7 +338,7 @@ pub async fn preview(
 fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
     let Some(accounts) = &ctx.settings.accounts else { return Vec::new() };
     let income = accounts.income_account.clone();
-    let missing = |name: &str| !ctx.items.iter().any(|k| k.full_name.eq_ignore_ascii_case(name));
+    let missing = |name: &str| !ctx.has_item(name);
     let mut items: Vec<NewItem> = mapped
         .items_to_create
         .iter()

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::order_sync::OrderStage;
+use super::refund_sync::RefundStage;
 use crate::qbxml::lists::{
     INVENTORY_REQUEST_ID, ITEM_COUNT_REQUEST_ID, ITEM_PAGE, InventoryLevel, LISTS_READ, Page, entries_from,
     inventory_levels, inventory_query, item_count_query, list_query,
@@ -25,6 +26,8 @@ pub enum Step {
     ReadItems { iterator_id: Option<String>, read: u32 },
     /// One order, in two round trips (see `order_sync`).
     SyncOrder { order_id: Uuid, stage: OrderStage },
+    /// One refund, as a credit memo, in two round trips (see `refund_sync`).
+    SyncRefund { refund_id: Uuid, stage: RefundStage },
     /// Quantities on hand changed since `since` (all when `None`), page by page.
     ReadInventory { since: Option<DateTime<Utc>>, iterator_id: Option<String> },
     /// Sales of one kind changed in QuickBooks since `since`, page by page.
@@ -46,8 +49,8 @@ pub struct Plan {
 
 impl Plan {
     /// A session that reads the lists (when asked), then deletes what undoOrder asked for (one
-    /// round trip each), then sends `orders`, oldest first.
-    pub fn new(read_lists: bool, undos: Vec<Uuid>, orders: Vec<Uuid>) -> Self {
+    /// round trip each), then sends `orders`, oldest first, then `refunds` (after their orders).
+    pub fn new(read_lists: bool, undos: Vec<Uuid>, orders: Vec<Uuid>, refunds: Vec<Uuid>) -> Self {
         let mut steps = VecDeque::new();
         if read_lists {
             steps.push_back(Step::ReadLists);
@@ -57,10 +60,12 @@ impl Plan {
         let undo_count = undos.len() as u32;
         steps.extend(undos.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Undo }));
         steps.extend(orders.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Check }));
+        let refund_count = refunds.len() as u32;
+        steps.extend(refunds.into_iter().map(|refund_id| Step::SyncRefund { refund_id, stage: RefundStage::Check }));
         Self {
             steps,
             done: 0,
-            expected: if read_lists { 2 } else { 0 } + 2 * count + undo_count,
+            expected: if read_lists { 2 } else { 0 } + 2 * count + undo_count + 2 * refund_count,
             reads_lists: read_lists,
             orders: count,
         }
@@ -103,6 +108,27 @@ impl Plan {
         self.complete_order_step(None);
     }
 
+    /// The refund step in front has moved on: to its next stage, or it is done.
+    pub fn complete_refund_step(&mut self, next: Option<RefundStage>) {
+        let Some(Step::SyncRefund { refund_id, stage }) = self.steps.pop_front() else { return };
+        match next {
+            Some(next) => {
+                self.done += 1;
+                self.steps.push_front(Step::SyncRefund { refund_id, stage: next });
+            }
+            None if stage == RefundStage::Check => self.done += 2,
+            None => self.done += 1,
+        }
+    }
+
+    /// The refund in front, if a refund step is in front.
+    pub fn front_refund(&self) -> Option<(Uuid, RefundStage)> {
+        match self.steps.front() {
+            Some(Step::SyncRefund { refund_id, stage }) => Some((*refund_id, stage.clone())),
+            _ => None,
+        }
+    }
+
     /// The order in front, if an order step is in front.
     pub fn front_order(&self) -> Option<(Uuid, OrderStage)> {
         match self.steps.front() {
@@ -139,8 +165,8 @@ impl Plan {
             Step::ReadItems { iterator_id: Some(id), .. } => {
                 document.push(&list_query(ListKind::Item, Page::Continue { iterator_id: id }))
             }
-            // Orders need the database to be written; the service asks `order_sync`.
-            Step::SyncOrder { .. } => return None,
+            // Orders and refunds need the database to be written; the service asks their modules.
+            Step::SyncOrder { .. } | Step::SyncRefund { .. } => return None,
             Step::ReadSales { kind, since, iterator_id } => {
                 let page = match iterator_id {
                     Some(id) => Page::Continue { iterator_id: id },
@@ -231,7 +257,7 @@ impl Plan {
                 Some(rs) => effects.push(Effect::ListFailed(ListKind::Item, rs.status.clone())),
                 None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
             },
-            Step::SyncOrder { .. } => {
+            Step::SyncOrder { .. } | Step::SyncRefund { .. } => {
                 // Not for this function: put it back and undo the count.
                 self.steps.push_front(step);
                 self.done -= 1;
@@ -258,6 +284,11 @@ impl Plan {
             // Deleting again is safe: a transaction already gone answers "not found".
             Some(Step::SyncOrder { stage, .. }) if !matches!(stage, OrderStage::Check | OrderStage::Undo) => {
                 *stage = OrderStage::Check;
+                self.expected += 1;
+            }
+            // The check reads the credit memo and how much of its credit is left.
+            Some(Step::SyncRefund { stage, .. }) if *stage != RefundStage::Check => {
+                *stage = RefundStage::Check;
                 self.expected += 1;
             }
             _ => {}
@@ -324,7 +355,7 @@ mod tests {
 
     #[test]
     fn a_lost_answer_restarts_the_item_list() {
-        let mut plan = Plan::new(true, Vec::new(), Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), Vec::new(), Vec::new());
         plan.steps[1] = Step::ReadItems { iterator_id: Some("{old}".into()), read: 500 };
         plan.steps.pop_front();
         plan.recover_lost_answer();
@@ -334,7 +365,7 @@ mod tests {
     #[test]
     fn an_order_whose_answer_was_lost_is_checked_again_and_progress_never_falls() {
         let id = Uuid::nil();
-        let mut plan = Plan::new(false, Vec::new(), vec![id, Uuid::max()]);
+        let mut plan = Plan::new(false, Vec::new(), vec![id, Uuid::max()], Vec::new());
         assert_eq!(plan.expected, 4);
         plan.complete_order_step(Some(OrderStage::Post { customer_exists: true, use_single: false }));
         let before = plan.percent();
@@ -349,7 +380,7 @@ mod tests {
 
     #[test]
     fn a_failed_list_is_reported_not_emptied() {
-        let mut plan = Plan::new(true, Vec::new(), Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), Vec::new(), Vec::new());
         let answer = QbxmlResponse::parse("<QBXML><QBXMLMsgsRs><AccountQueryRs requestID=\"ACCOUNT\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"off\"/></QBXMLMsgsRs></QBXML>").unwrap();
         let effects = plan.apply(&answer);
         assert!(matches!(&effects[0], Effect::ListFailed(ListKind::Account, status) if status.code == 3250));

@@ -13,6 +13,7 @@ use super::explain;
 use super::order_sync::{self, OrderStage, SyncContext};
 use super::plan::{Effect, Plan};
 use super::progress::{ProgressBus, of_session};
+use super::refund_sync;
 use crate::accounts::password::verify_password_blocking;
 use crate::entities::{qb_connection, store_order, wc_session};
 use crate::error::{ServiceError, ServiceResult};
@@ -131,6 +132,41 @@ async fn read_since(
     Ok(on.then(|| last_read.map(|t| t - Duration::minutes(5))))
 }
 
+/// The refunds to send this session: pending, of orders in QuickBooks or about to be sent in
+/// this session (their refunds go after them). The others wait for their order.
+async fn refunds_to_send(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+    orders: &[Uuid],
+) -> ServiceResult<Vec<Uuid>> {
+    use sea_orm::QueryOrder;
+    if connection.setup_completed_at.is_none() {
+        return Ok(Vec::new());
+    }
+    let settings = crate::wizard::service::load(db, connection).await?.settings;
+    if settings.sync_direction.as_ref().is_some_and(|d| d.direction != crate::wizard::SyncDirection::ToQuickbooks) {
+        return Ok(Vec::new());
+    }
+    let pending = crate::entities::store_refund::Entity::find()
+        .filter(crate::entities::store_refund::Column::ConnectionId.eq(connection.id))
+        .filter(crate::entities::store_refund::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)))
+        .order_by_asc(crate::entities::store_refund::Column::Id)
+        .all(db)
+        .await?;
+    let mut ready = Vec::with_capacity(pending.len());
+    for refund in pending {
+        let in_quickbooks = orders.contains(&refund.order_id)
+            || store_order::Entity::find_by_id(refund.order_id)
+                .one(db)
+                .await?
+                .is_some_and(|o| o.sync_status == crate::db_enum::to_db(&OrderStatus::Synced));
+        if in_quickbooks {
+            ready.push(refund.id);
+        }
+    }
+    Ok(ready)
+}
+
 /// The orders whose QuickBooks transactions undoOrder asked to delete.
 async fn orders_to_undo(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
@@ -183,12 +219,19 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     let read_lists = lists_needed(db, &connection).await?;
     let orders = orders_to_send(db, bus, &connection).await?;
     let undos = orders_to_undo(db, &connection).await?;
+    let refunds = refunds_to_send(db, &connection, &orders).await?;
     let inventory = read_since(db, &connection, connection.inventory_read_at, |d| d.sync_inventory).await?;
     let sales = read_since(db, &connection, connection.sales_read_at, |d| {
         d.direction == crate::wizard::SyncDirection::FromQuickbooks
     })
     .await?;
-    if !read_lists && orders.is_empty() && undos.is_empty() && inventory.is_none() && sales.is_none() {
+    if !read_lists
+        && orders.is_empty()
+        && undos.is_empty()
+        && refunds.is_empty()
+        && inventory.is_none()
+        && sales.is_none()
+    {
         return Ok(AuthOutcome::NoWork { postpone_seconds: (connection.run_every_minutes.max(1) as u32) * 60 });
     }
     // The lease is taken in one conditional update, so two simultaneous log-ins cannot both win.
@@ -207,7 +250,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     if taken.rows_affected != 1 {
         return Ok(AuthOutcome::Busy);
     }
-    let mut plan = Plan::new(read_lists, undos, orders);
+    let mut plan = Plan::new(read_lists, undos, orders, refunds);
     if let Some(since) = sales {
         plan.read_sales(since);
     }
@@ -341,6 +384,19 @@ pub async fn send_request_xml(
     }
     let mut sync_context = None;
     let request = loop {
+        if let Some((refund_id, stage)) = plan.front_refund() {
+            if sync_context.is_none() {
+                sync_context = Some(SyncContext::load(db, &connection).await?);
+            }
+            let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
+            match refund_sync::request(db, bus, ctx, refund_id, &stage, version).await? {
+                Some(request) => break request,
+                None => {
+                    plan.complete_refund_step(None);
+                    continue;
+                }
+            }
+        }
         match plan.front_order() {
             None => match plan.next_request(version) {
                 Some(request) => break request,
@@ -417,66 +473,74 @@ pub async fn receive_response_xml(
         }
     };
     let mut plan = plan_of(&session)?;
-    match plan.front_order() {
-        Some((order_id, stage)) => {
-            let ctx = SyncContext::load(db, &connection).await?;
-            let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
-            plan.complete_order_step(next);
-            // Orders that need no request (parked meanwhile) are passed over now, so the Web
-            // Connector is never asked for a request when none is left.
-            while let Some((next_id, OrderStage::Check)) = plan.front_order() {
-                if order_sync::ready(db, bus, &ctx, next_id).await? {
-                    break;
-                }
-                plan.skip_order();
-            }
-        }
-        None => {
-            for effect in plan.apply(&answer) {
-                match effect {
-                    Effect::InventoryPage(levels) => {
-                        let read = levels.len();
-                        let changed =
-                            crate::inventory::service::store_levels(db, ctx.inventory, connection.id, levels).await?;
-                        log(
-                            db,
-                            bus,
-                            connection.id,
-                            LogLevel::Info,
-                            LogKind::InventoryRead,
-                            format!("Read {read} quantities on hand from QuickBooks ({changed} changed)"),
-                            None,
-                        )
-                        .await?;
+    if let Some((refund_id, stage)) = plan.front_refund() {
+        let ctx = SyncContext::load(db, &connection).await?;
+        let next = refund_sync::apply(db, bus, &ctx, refund_id, &stage, &answer).await?;
+        plan.complete_refund_step(next);
+    } else {
+        match plan.front_order() {
+            Some((order_id, stage)) => {
+                let ctx = SyncContext::load(db, &connection).await?;
+                let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
+                plan.complete_order_step(next);
+                // Orders that need no request (parked meanwhile) are passed over now, so the Web
+                // Connector is never asked for a request when none is left.
+                while let Some((next_id, OrderStage::Check)) = plan.front_order() {
+                    if order_sync::ready(db, bus, &ctx, next_id).await? {
+                        break;
                     }
-                    Effect::SalesPage(sales) => {
-                        let read = sales.len();
-                        let changed =
-                            crate::quickbooks_sales::service::store_sales(db, ctx.sales, connection.id, sales).await?;
-                        if read > 0 {
+                    plan.skip_order();
+                }
+            }
+            None => {
+                for effect in plan.apply(&answer) {
+                    match effect {
+                        Effect::InventoryPage(levels) => {
+                            let read = levels.len();
+                            let changed =
+                                crate::inventory::service::store_levels(db, ctx.inventory, connection.id, levels)
+                                    .await?;
                             log(
                                 db,
                                 bus,
                                 connection.id,
                                 LogLevel::Info,
-                                LogKind::SalesRead,
-                                format!("Read {read} sales from QuickBooks ({changed} new or changed)"),
+                                LogKind::InventoryRead,
+                                format!("Read {read} quantities on hand from QuickBooks ({changed} changed)"),
                                 None,
                             )
                             .await?;
                         }
+                        Effect::SalesPage(sales) => {
+                            let read = sales.len();
+                            let changed =
+                                crate::quickbooks_sales::service::store_sales(db, ctx.sales, connection.id, sales)
+                                    .await?;
+                            if read > 0 {
+                                log(
+                                    db,
+                                    bus,
+                                    connection.id,
+                                    LogLevel::Info,
+                                    LogKind::SalesRead,
+                                    format!("Read {read} sales from QuickBooks ({changed} new or changed)"),
+                                    None,
+                                )
+                                .await?;
+                            }
+                        }
+                        Effect::SalesComplete => {
+                            let mut active: qb_connection::ActiveModel = connection.clone().into();
+                            active.sales_read_at = Set(Some(session.created_at));
+                            active.update(db).await?;
+                        }
+                        Effect::InventoryComplete => {
+                            let mut active: qb_connection::ActiveModel = connection.clone().into();
+                            active.inventory_read_at = Set(Some(session.created_at));
+                            active.update(db).await?;
+                        }
+                        other => store_effect(db, bus, connection.id, other).await?,
                     }
-                    Effect::SalesComplete => {
-                        let mut active: qb_connection::ActiveModel = connection.clone().into();
-                        active.sales_read_at = Set(Some(session.created_at));
-                        active.update(db).await?;
-                    }
-                    Effect::InventoryComplete => {
-                        let mut active: qb_connection::ActiveModel = connection.clone().into();
-                        active.inventory_read_at = Set(Some(session.created_at));
-                        active.update(db).await?;
-                    }
-                    other => store_effect(db, bus, connection.id, other).await?,
                 }
             }
         }
@@ -494,6 +558,8 @@ pub async fn receive_response_xml(
         "Finished"
     } else if plan.front_order().is_some() {
         "Sending orders to QuickBooks"
+    } else if plan.front_refund().is_some() {
+        "Sending refunds to QuickBooks"
     } else {
         "Reading QuickBooks"
     };

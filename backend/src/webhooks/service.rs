@@ -1,15 +1,16 @@
-//! One webhook delivery: checked, kept, de-duplicated, and turned into an order.
+//! One webhook delivery: checked, kept, de-duplicated, and turned into an order or a refund.
 
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::{shopify, signature, woocommerce};
+use super::{PayloadError, shopify, signature, woocommerce};
 use crate::db_enum;
 use crate::entities::{store, webhook_event};
 use crate::error::ServiceResult;
 use crate::orders::OrderStatus;
+use crate::orders::refunds::attach_refund;
 use crate::orders::service::upsert_order;
 use crate::stores::Platform;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
@@ -144,8 +145,10 @@ pub async fn receive(
     enum Action {
         Upsert,
         Cancel,
+        Refund,
     }
     let action = match (store_platform, delivery.topic) {
+        (Platform::Shopify, "refunds/create") => Action::Refund,
         (Platform::Shopify, "orders/create" | "orders/updated" | "orders/paid" | "orders/fulfilled") => Action::Upsert,
         (Platform::Shopify, "orders/cancelled") | (Platform::Woocommerce, "order.deleted") => Action::Cancel,
         (Platform::Woocommerce, "order.created" | "order.updated") => Action::Upsert,
@@ -163,28 +166,47 @@ pub async fn receive(
             return Ok(answer(200, "ignored"));
         }
     };
+    if let Action::Refund = action {
+        let order_id = super::text(&json, "order_id");
+        let refund = match shopify::to_refund(&json) {
+            Ok(refund) if !order_id.is_empty() => refund,
+            Ok(_) => {
+                return malformed(db, bus, &store, finish("MALFORMED", None, None), PayloadError::Missing("order_id"))
+                    .await;
+            }
+            Err(err) => return malformed(db, bus, &store, finish("MALFORMED", None, None), err).await,
+        };
+        return match attach_refund(db, bus, store.id, &order_id, refund).await? {
+            Some(order) => {
+                finish("REFUND_STORED", Some(order.id), None).update(db).await?;
+                Ok(answer(200, "ok"))
+            }
+            None => {
+                finish("ORDER_UNKNOWN", None, None).update(db).await?;
+                log(
+                    db,
+                    bus,
+                    &store,
+                    LogLevel::Warning,
+                    LogKind::RefundReceived,
+                    format!(
+                        "A refund from {} is for order {order_id}, which Ledgerbridge has not received; it is kept, and \
+                         arrives with the order's next update",
+                        store.name
+                    ),
+                )
+                .await?;
+                Ok(answer(200, "order not known yet"))
+            }
+        };
+    }
     let mapped = match store_platform {
         Platform::Woocommerce => woocommerce::to_order(&json),
         _ => shopify::to_order(&json),
     };
     let order = match mapped {
         Ok(order) => order,
-        Err(err) => {
-            finish("MALFORMED", None, Some(err.to_string())).update(db).await?;
-            log(
-                db,
-                bus,
-                &store,
-                LogLevel::Error,
-                LogKind::WebhookMalformed,
-                format!(
-                    "An order webhook from {} could not be read ({err}); the raw body is kept for support",
-                    store.name
-                ),
-            )
-            .await?;
-            return Ok(answer(400, err.to_string()));
-        }
+        Err(err) => return malformed(db, bus, &store, finish("MALFORMED", None, None), err).await,
     };
     let stored = upsert_order(db, bus, &store, order).await?.order;
     finish("ORDER_STORED", Some(stored.id), None).update(db).await?;
@@ -192,6 +214,28 @@ pub async fn receive(
         cancel(db, bus, &store, stored).await?;
     }
     Ok(answer(200, "ok"))
+}
+
+/// A signed payload that is not a readable order or refund: 400, logged, the raw body kept.
+async fn malformed(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    store: &store::Model,
+    mut event: webhook_event::ActiveModel,
+    err: PayloadError,
+) -> ServiceResult<Answer> {
+    event.error = Set(Some(err.to_string()));
+    event.update(db).await?;
+    log(
+        db,
+        bus,
+        store,
+        LogLevel::Error,
+        LogKind::WebhookMalformed,
+        format!("A webhook from {} could not be read ({err}); the raw body is kept for support", store.name),
+    )
+    .await?;
+    Ok(answer(400, err.to_string()))
 }
 
 /// An order cancelled in the store: one not sent yet is skipped; one already in QuickBooks is

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::{PayloadError, money, text};
 use crate::domain::Money;
-use crate::orders::model::{Address, Discount, Order, OrderLine, ShippingLine, TaxLine};
+use crate::orders::model::{Address, Discount, Order, OrderLine, Refund, RefundLine, ShippingLine, TaxLine};
 
 fn address(value: Option<&Value>) -> Option<Address> {
     let v = value.filter(|v| v.is_object())?;
@@ -130,7 +130,55 @@ pub fn to_order(body: &Value) -> Result<Order, PayloadError> {
         financial_status: Some(text(o, "financial_status")).filter(|s| !s.is_empty()),
         fulfillment_status: Some(text(o, "fulfillment_status")).filter(|s| !s.is_empty()),
         total: money(&o["total_price"], "total_price")?,
+        refunds: o["refunds"].as_array().into_iter().flatten().map(to_refund).collect::<Result<_, PayloadError>>()?,
     })
+}
+
+/// A positive amount, whichever sign Shopify wrote it with (adjustments are negative).
+fn given_back(value: &Value, field: &str) -> Result<Money, PayloadError> {
+    Ok(Money::from_cents(money(value, field)?.cents().abs()))
+}
+
+/// Maps a Shopify refund: the `refunds` of an order, or the body of a refunds/create webhook.
+/// Shipping comes from `refund_shipping_lines` (newer API versions) or the `shipping_refund`
+/// order adjustments; any other adjustment (a refund discrepancy) is money without a line.
+pub fn to_refund(r: &Value) -> Result<Refund, PayloadError> {
+    let id = text(r, "id");
+    if id.is_empty() {
+        return Err(PayloadError::Missing("refunds.id"));
+    }
+    let created = text(r, "created_at");
+    let created_at =
+        DateTime::parse_from_rfc3339(&created).map_err(|_| PayloadError::Date(created.clone()))?.with_timezone(&Utc);
+    let mut lines = Vec::new();
+    let mut tax = Money::ZERO;
+    for (i, l) in r["refund_line_items"].as_array().into_iter().flatten().enumerate() {
+        let field = format!("refund_line_items.{i}");
+        let item = &l["line_item"];
+        lines.push(RefundLine {
+            sku: text(item, "sku"),
+            title: text(item, "title"),
+            quantity: text(l, "quantity").parse().unwrap_or(Decimal::ZERO),
+            amount: given_back(&l["subtotal"], &field)?,
+        });
+        tax = tax + given_back(&l["total_tax"], &field)?;
+    }
+    let mut shipping = Money::ZERO;
+    let mut adjustment = Money::ZERO;
+    for (i, a) in r["order_adjustments"].as_array().into_iter().flatten().enumerate() {
+        let field = format!("order_adjustments.{i}");
+        match text(a, "kind").as_str() {
+            "shipping_refund" => shipping = shipping + given_back(&a["amount"], &field)?,
+            _ => adjustment = adjustment + given_back(&a["amount"], &field)?,
+        }
+        tax = tax + given_back(&a["tax_amount"], &field)?;
+    }
+    for (i, s) in r["refund_shipping_lines"].as_array().into_iter().flatten().enumerate() {
+        let field = format!("refund_shipping_lines.{i}");
+        shipping = shipping + given_back(&s["subtotal_amount_set"]["shop_money"]["amount"], &field)?;
+        tax = tax + given_back(&s["tax_amount_set"]["shop_money"]["amount"], &field)?;
+    }
+    Ok(Refund { external_id: id, created_at, note: text(r, "note"), lines, shipping, tax, adjustment })
 }
 
 #[cfg(test)]
@@ -162,6 +210,31 @@ mod tests {
             assert!(order.lines.iter().any(|l| l.sku.starts_with("IPOD2008")), "{name}");
             assert_eq!(order.discounts[0].code, "TENOFF", "{name}");
         }
+    }
+
+    #[test]
+    fn a_refund_maps_its_lines_shipping_tax_and_discrepancy() {
+        let refund = serde_json::json!({
+            "id": 509562969, "order_id": 450789469, "created_at": "2026-11-27T10:00:00-05:00", "note": "Too big",
+            "refund_line_items": [
+                { "quantity": 1, "subtotal": 19.99, "total_tax": 1.6,
+                  "line_item": { "sku": "Hammer", "title": "Claw hammer" } }
+            ],
+            "order_adjustments": [
+                { "amount": "-5.95", "tax_amount": "0.00", "kind": "shipping_refund" },
+                { "amount": "-0.50", "tax_amount": "0.00", "kind": "refund_discrepancy" }
+            ]
+        });
+        let refund = to_refund(&refund).unwrap();
+        assert_eq!(refund.external_id, "509562969");
+        assert_eq!(refund.lines[0].sku, "Hammer");
+        assert_eq!(refund.lines[0].amount, Money::from_cents(1999));
+        assert_eq!(
+            (refund.shipping, refund.tax, refund.adjustment),
+            (Money::from_cents(595), Money::from_cents(160), Money::from_cents(50))
+        );
+        assert_eq!(refund.total(), Money::from_cents(1999 + 595 + 160 + 50));
+        assert_eq!(refund.created_at.to_rfc3339(), "2026-11-27T15:00:00+00:00");
     }
 
     #[test]

@@ -5,7 +5,8 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use super::{PayloadError, money, text};
-use crate::orders::model::{Address, Order, OrderLine, ShippingLine, TaxLine};
+use crate::domain::Money;
+use crate::orders::model::{Address, Order, OrderLine, Refund, ShippingLine, TaxLine};
 
 fn address(v: &Value) -> Option<Address> {
     v.is_object().then(|| Address {
@@ -49,14 +50,14 @@ pub fn to_order(o: &Value) -> Result<Order, PayloadError> {
             use rust_decimal::prelude::ToPrimitive;
             let cents = (Decimal::from(subtotal.cents()) / quantity)
                 .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-            crate::domain::Money::from_cents(cents.to_i64().unwrap_or(0))
+            Money::from_cents(cents.to_i64().unwrap_or(0))
         };
         let line = OrderLine {
             sku: text(l, "sku"),
             title: text(l, "name"),
             quantity,
             unit_price,
-            discount: crate::domain::Money::ZERO,
+            discount: Money::ZERO,
             taxable: false,
             tax_lines: Vec::new(),
         };
@@ -70,7 +71,7 @@ pub fn to_order(o: &Value) -> Result<Order, PayloadError> {
             title: text(f, "name"),
             quantity: Decimal::ONE,
             unit_price: money(&f["total"], &field)?,
-            discount: crate::domain::Money::ZERO,
+            discount: Money::ZERO,
             taxable: money(&f["total_tax"], &field)?.cents() != 0,
             tax_lines: Vec::new(),
         });
@@ -130,13 +131,43 @@ pub fn to_order(o: &Value) -> Result<Order, PayloadError> {
         financial_status: Some(text(o, "status")).filter(|s| !s.is_empty()),
         fulfillment_status: None,
         total: money(&o["total"], "total")?,
+        refunds: refunds(o, placed_at)?,
     })
+}
+
+/// WooCommerce lists an order's refunds by amount only (`total` is negative, tax included),
+/// without a date: the order's last change dates them, which is when the refund was made.
+fn refunds(o: &Value, placed_at: DateTime<Utc>) -> Result<Vec<Refund>, PayloadError> {
+    let modified = NaiveDateTime::parse_from_str(&text(o, "date_modified_gmt"), "%Y-%m-%dT%H:%M:%S")
+        .map(|t| DateTime::<Utc>::from_naive_utc_and_offset(t, Utc))
+        .unwrap_or(placed_at);
+    o["refunds"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, r)| {
+            let id = text(r, "id");
+            if id.is_empty() {
+                return Err(PayloadError::Missing("refunds.id"));
+            }
+            let amount = money(&r["total"], &format!("refunds.{i}"))?;
+            Ok(Refund {
+                external_id: id,
+                created_at: modified,
+                note: text(r, "reason"),
+                lines: Vec::new(),
+                shipping: Money::ZERO,
+                tax: Money::ZERO,
+                adjustment: Money::from_cents(amount.cents().abs()),
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Money;
 
     #[test]
     fn the_fixture_maps_and_adds_up() {
@@ -150,5 +181,23 @@ mod tests {
         assert!(order.lines.iter().any(|l| l.title.contains("Handling")), "the fee is a line");
         assert_eq!(order.shipping_lines[0].price, Money::from_cents(1000));
         assert_eq!(order.arithmetic_problem(), None, "{:?} vs {}", order.computed_total(), order.total);
+    }
+
+    #[test]
+    fn refunds_are_amounts_dated_by_the_orders_last_change() {
+        let mut body: Value = serde_json::json!({
+            "id": 727, "number": "727", "date_created_gmt": "2026-11-20T09:00:00",
+            "date_modified_gmt": "2026-11-25T12:30:00", "currency": "USD", "total": "20.00",
+            "line_items": [{ "sku": "A", "name": "A", "quantity": 1, "subtotal": "20.00", "total": "20.00", "total_tax": "0.00" }],
+            "refunds": [{ "id": 731, "reason": "Damaged", "total": "-7.50" }]
+        });
+        let order = to_order(&body).unwrap();
+        assert_eq!(order.refunds.len(), 1);
+        let refund = &order.refunds[0];
+        assert_eq!((refund.external_id.as_str(), refund.note.as_str()), ("731", "Damaged"));
+        assert_eq!(refund.total(), Money::from_cents(750));
+        assert_eq!(refund.created_at.to_rfc3339(), "2026-11-25T12:30:00+00:00");
+        body["refunds"][0]["id"] = Value::Null;
+        assert_eq!(to_order(&body).unwrap_err(), PayloadError::Missing("refunds.id"));
     }
 }

@@ -2,6 +2,7 @@
 mod dashboard;
 mod databases;
 mod orders;
+mod refunds;
 mod server;
 mod web_connector;
 mod webhooks;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::web_connector::{PASSWORD, Paired, paired};
 
 /// A connection whose lists were read and whose wizard is complete, with one store.
-fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Company) -> (Paired, String) {
+pub(crate) fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Company) -> (Paired, String) {
     let paired = paired(config);
     assert_eq!(paired.web_connector(PASSWORD).run(company).progress.last(), Some(&100));
     let c = json!({ "c": paired.connection_id });
@@ -36,7 +36,7 @@ fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Com
     (paired, store_id)
 }
 
-fn order(external_id: &str, number: &str, sku: &str) -> Value {
+pub(crate) fn order(external_id: &str, number: &str, sku: &str) -> Value {
     json!({
         "externalId": external_id, "number": number, "placedAt": "2026-11-26T15:04:05Z", "currency": "USD",
         "email": "ann@example.com",
@@ -53,7 +53,7 @@ fn order(external_id: &str, number: &str, sku: &str) -> Value {
     })
 }
 
-fn import(paired: &Paired, store_id: &str, orders: Vec<Value>) -> Value {
+pub(crate) fn import(paired: &Paired, store_id: &str, orders: Vec<Value>) -> Value {
     let answer = paired.graphql(
         "mutation($s: ID!, $o: [OrderInput!]!) { importOrders(storeId: $s, orders: $o) { externalId created errors { field message } order { id status } } }",
         json!({ "s": store_id, "o": orders }),

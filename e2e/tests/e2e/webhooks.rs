@@ -229,4 +229,56 @@ fn a_shopify_and_a_woocommerce_order_reach_quickbooks_with_the_store_totals() {
     let queued = paired.graphql("mutation($c: ID!) { syncNow(connectionId: $c, from: \"2020-01-01T00:00:00Z\") }", c);
     assert_eq!(queued["data"]["syncNow"], 0, "orders already in QuickBooks are never sent again: {queued}");
     assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
+
+    // Refunds: Shopify's refunds/create on its own, WooCommerce's on the order's update.
+    let refund = json!({
+        "id": 8880001, "order_id": 5551234567890u64, "created_at": "2026-11-27T10:00:00-05:00", "note": "Damaged",
+        "refund_line_items": [{ "quantity": 1, "subtotal": "20.00", "total_tax": "1.45",
+                                "line_item": { "sku": "WIDGET-RED", "title": "Widget" } }],
+        "order_adjustments": []
+    });
+    let body = serde_json::to_vec(&refund).unwrap();
+    let headers = |id: &'static str, signature: &str| {
+        vec![
+            ("X-Shopify-Hmac-Sha256".to_owned(), signature.to_owned()),
+            ("X-Shopify-Topic".to_owned(), "refunds/create".to_owned()),
+            ("X-Shopify-Webhook-Id".to_owned(), id.to_owned()),
+        ]
+    };
+    let send = |headers: Vec<(String, String)>, body: Vec<u8>| {
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        post(&shopify, &pairs, body)
+    };
+    assert_eq!(send(headers("refund-1", &sign(&body)), body.clone()), (200, "ok".to_owned()));
+    assert_eq!(send(headers("refund-2", &sign(&body)), body.clone()).0, 200, "a new delivery of the same refund");
+    let mut unknown = refund.clone();
+    unknown["order_id"] = json!(42);
+    let unknown = serde_json::to_vec(&unknown).unwrap();
+    assert_eq!(send(headers("refund-3", &sign(&unknown)), unknown).1, "order not known yet");
+    let mut woo_order: Value = serde_json::from_slice(&fixture("synthetic__woocommerce_order_created.json")).unwrap();
+    woo_order["refunds"] = json!([{ "id": 9901, "reason": "Late", "total": "-10.00" }]);
+    let woo_body = serde_json::to_vec(&woo_order).unwrap();
+    let woo_headers = [("X-WC-Webhook-Signature", sign(&woo_body)), ("X-WC-Webhook-Topic", "order.updated".to_owned())];
+    let pairs: Vec<(&str, &str)> = woo_headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(post(&woo, &pairs, woo_body).0, 200);
+
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    let shopify_memo = by_ref_in(&company, "1001R1");
+    assert_eq!(shopify_memo.kind, "CreditMemo");
+    assert_eq!(shopify_memo.total_cents, 2145, "{:?}", shopify_memo.lines);
+    assert_eq!(shopify_memo.customer, "Acme Widgets LLC");
+    let woo_memo = by_ref_in(&company, "4821R1");
+    assert_eq!(woo_memo.total_cents, 1000);
+    assert_eq!(woo_memo.lines[0].0, "Store Refund", "an amount-only refund: {:?}", woo_memo.lines);
+    assert_eq!(company.credit_refunds.len(), 2, "both sales were paid: the money goes back");
+    assert!(company.transactions.iter().filter(|t| t.kind == "CreditMemo").count() == 2, "one per refund");
+}
+
+fn by_ref_in<'a>(company: &'a Company, reference: &str) -> &'a e2e::quickbooks::Transaction {
+    company
+        .transactions
+        .iter()
+        .find(|t| t.ref_number == reference)
+        .unwrap_or_else(|| panic!("{reference} in {:?}", company.transactions))
 }
