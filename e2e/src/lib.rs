@@ -2,6 +2,7 @@
 //! The tests themselves live under `tests/e2e/`.
 
 pub mod browser;
+pub mod merchant;
 pub mod quickbooks;
 pub mod server;
 pub mod web_connector;

@@ -62,7 +62,7 @@ impl QbxmlResponse {
             .into_iter()
             .filter(|c| c.name.ends_with("Rs"))
             .map(|rs| RsElement {
-                name: rs.name.clone(),
+                name: rs.name.to_string(),
                 request_id: rs.attribute("requestID").map(String::from),
                 status: ResponseStatus {
                     code: rs.attribute("statusCode").and_then(|c| c.trim().parse().ok()).unwrap_or(-1),

@@ -57,7 +57,7 @@ pub enum SoapError {
 }
 
 fn param(call: &XmlNode, name: &str) -> String {
-    call.children.iter().find(|c| c.name.eq_ignore_ascii_case(name)).map(|c| c.text.clone()).unwrap_or_default()
+    call.children.iter().find(|c| c.name.eq_ignore_ascii_case(name)).map(|c| c.text.to_string()).unwrap_or_default()
 }
 
 /// Reads a SOAP request body.

@@ -10,56 +10,16 @@ use crate::web_connector::{PASSWORD, Paired, paired};
 /// A connection whose lists were read and whose wizard is complete, with one store.
 pub(crate) fn ready_to_sync(config: Option<&str>, transaction_type: &str, company: &mut Company) -> (Paired, String) {
     let paired = paired(config);
-    assert_eq!(paired.web_connector(PASSWORD).run(company).progress.last(), Some(&100));
-    let c = json!({ "c": paired.connection_id });
-    let steps = [
-        "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: TO_QUICKBOOKS, syncInventory: false }) { saved { direction } } }".to_owned(),
-        format!("mutation($c: ID!) {{ saveOrderSettings(connectionId: $c, input: {{ transactionType: {transaction_type}, className: \"Web\", useStoreNameAsClass: false, termsName: null, numbering: STORE_ORDER_NUMBER, orderNumberPrefix: \"WEB-\", statusFilter: [\"paid\"] }}) {{ saved {{ transactionType }} }} }}"),
-        "mutation($c: ID!) { saveCustomerSettings(connectionId: $c, input: { matching: LAST_FIRST, whenNoMatch: CREATE_CUSTOMER }) { saved { matching } } }".to_owned(),
-        "mutation($c: ID!) { saveAccountSettings(connectionId: $c, input: { incomeAccount: \"Web Sales\", receivableAccount: \"Accounts Receivable\", depositAccount: \"Undeposited Funds\" }) { saved { incomeAccount } } }".to_owned(),
-        if company.country == "CA" {
-            // Canadian companies tax by code: Ontario's HST, and an exempt code for the rest.
-            "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: TAX_CODE_MAPPING, nonTaxableCode: \"E\" }) { saved { mode } } addSalesTaxMapping(connectionId: $c, input: { country: \"CA\", region: \"ON\", taxCode: \"H\" }) { id } }".to_owned()
-        } else {
-            "mutation($c: ID!) { saveSalesTaxSettings(connectionId: $c, input: { mode: LINE_ITEM, taxItem: \"NY State Tax\" }) { saved { mode } } }".to_owned()
-        },
-        "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: CREATE_NON_INVENTORY_ITEM }) { saved { matchBy } } }".to_owned(),
-        "mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"books@shop.example\", dailyLogEmail: true, notifyCustomerCreated: true, notifyItemCreated: true }) { saved { emails } } }".to_owned(),
-        "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }".to_owned(),
-    ];
-    for step in steps {
-        let answer = paired.graphql(&step, c.clone());
-        assert!(answer.get("errors").is_none(), "{step}: {answer}");
-    }
-    let store = paired.graphql("mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"My Shop\" }) { store { id } signingSecret } }", c);
-    let store_id = store["data"]["addStore"]["store"]["id"].as_str().expect("a store").to_owned();
+    let store_id = paired.set_up(transaction_type, company);
     (paired, store_id)
 }
 
 pub(crate) fn order(external_id: &str, number: &str, sku: &str) -> Value {
-    json!({
-        "externalId": external_id, "number": number, "placedAt": "2026-11-26T15:04:05Z", "currency": "USD",
-        "email": "ann@example.com",
-        "billing": { "firstName": "Ann", "lastName": "Smith", "company": "Acme & Sons", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
-        "shipping": { "firstName": "Ann", "lastName": "Smith", "address1": "12 Long Street", "city": "New York", "provinceCode": "NY", "zip": "10001", "countryCode": "US" },
-        "lines": [
-            { "sku": sku, "title": "Claw hammer", "quantity": "2", "unitPrice": "19.99", "discount": "1.00" },
-            { "sku": "GIFT-WRAP", "title": "Gift wrap", "quantity": "1", "unitPrice": "5.00", "taxable": false }
-        ],
-        "discounts": [{ "code": "WELCOME", "amount": "4.00" }],
-        "shippingLines": [{ "title": "UPS Ground", "price": "5.95" }],
-        "taxLines": [{ "title": "NY State Tax", "rate": "0.04", "amount": "1.60" }],
-        "paymentGateway": "Visa", "financialStatus": "paid", "total": "47.53"
-    })
+    e2e::merchant::sample_order(external_id, number, sku)
 }
 
 pub(crate) fn import(paired: &Paired, store_id: &str, orders: Vec<Value>) -> Value {
-    let answer = paired.graphql(
-        "mutation($s: ID!, $o: [OrderInput!]!) { importOrders(storeId: $s, orders: $o) { externalId created errors { field message } order { id status } } }",
-        json!({ "s": store_id, "o": orders }),
-    );
-    assert!(answer.get("errors").is_none(), "{answer}");
-    answer["data"]["importOrders"].clone()
+    paired.import(store_id, orders)
 }
 
 fn orders(paired: &Paired) -> Vec<Value> {

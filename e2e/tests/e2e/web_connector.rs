@@ -8,50 +8,7 @@ use e2e::server::{PostgresDatabase, Server, command};
 use e2e::web_connector::{Step, WebConnector};
 use serde_json::{Value, json};
 
-pub(crate) const PASSWORD: &str = "web connector pw";
-
-pub(crate) struct Paired {
-    pub(crate) server: Server,
-    pub(crate) token: String,
-    pub(crate) connection_id: String,
-    pub(crate) user_name: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Paired {
-    pub(crate) fn graphql(&self, query: &str, variables: Value) -> Value {
-        let answer: Value = reqwest::blocking::Client::new()
-            .post(self.server.url("/graphql"))
-            .bearer_auth(&self.token)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .expect("POST /graphql")
-            .json()
-            .expect("JSON");
-        answer
-    }
-
-    pub(crate) fn data(&self, query: &str) -> Value {
-        let answer = self.graphql(query, json!({ "c": self.connection_id }));
-        assert!(answer.get("errors").is_none(), "{answer}");
-        answer["data"].clone()
-    }
-
-    pub(crate) fn web_connector(&self, password: &str) -> WebConnector {
-        WebConnector::new(&self.server.url(""), &self.user_name, password)
-    }
-
-    pub(crate) fn log_kinds(&self) -> Vec<String> {
-        let data =
-            self.data("query($c: ID!) { transactionLog(connectionId: $c, first: 200) { edges { node { kind } } } }");
-        data["transactionLog"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
-            .collect()
-    }
-}
+pub(crate) use e2e::merchant::{Merchant as Paired, PASSWORD};
 
 fn serve(dir: &std::path::Path, extra: &[&str]) -> Command {
     let mut serve = command();
@@ -78,25 +35,7 @@ pub(crate) fn paired(config: Option<&str>) -> Paired {
 }
 
 fn pair_on(server: Server, dir: tempfile::TempDir) -> Paired {
-    let client = reqwest::blocking::Client::new();
-    let signed: Value = client
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": "mutation { signUp(email: \"wc@shop.example\", password: \"a long password\") { accessToken } }" }))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let token = signed["data"]["signUp"]["accessToken"].as_str().unwrap().to_owned();
-    let mut paired = Paired { server, token, connection_id: String::new(), user_name: String::new(), _dir: dir };
-    let created = paired.graphql(
-        "mutation { createConnection(input: { name: \"Main\", runEveryMinutes: 10 }) { id webConnectorUserName } }",
-        json!({}),
-    );
-    paired.connection_id = created["data"]["createConnection"]["id"].as_str().unwrap().to_owned();
-    paired.user_name = created["data"]["createConnection"]["webConnectorUserName"].as_str().unwrap().to_owned();
-    let set = paired.graphql("mutation($c: ID!, $p: String!) { setWebConnectorPassword(connectionId: $c, password: $p) { hasWebConnectorPassword } }", json!({ "c": paired.connection_id, "p": PASSWORD }));
-    assert_eq!(set["data"]["setWebConnectorPassword"]["hasWebConnectorPassword"], true);
-    paired
+    Paired::pair(server, dir)
 }
 
 #[test]
