@@ -200,6 +200,7 @@ fn customers_lookups_and_list_reads_validate() {
         item_count_query(),
         transaction_delete("undo-payment", "ReceivePayment", "1EC-1241602355"),
         transaction_delete("undo", "Invoice", "1EB-1241602355"),
+        transaction_void("void", "SalesReceipt", "1EB-1241602355"),
     ];
     requests.extend(LISTS_READ.iter().map(|kind| list_query(*kind, Page::Whole)));
     for version in VERSIONS {
@@ -273,6 +274,8 @@ fn a_mapped_store_order_validates_as_every_transaction_type() {
                 numbering: OrderNumbering::StoreOrderNumber,
                 order_number_prefix: Some("WEB-".into()),
                 status_filter: vec![],
+                when_changed_after_sync: ChangedAfterSync::Repost,
+                when_cancelled_after_sync: CancelledAfterSync::Void,
             }),
             customers: Some(CustomerSettings {
                 matching: CustomerMatching::LastFirstEmail,

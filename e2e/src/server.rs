@@ -33,7 +33,12 @@ pub fn dashboard_dir() -> PathBuf {
 
 /// A command for the binary with a clean environment: no settings leak in from the caller.
 pub fn command() -> Command {
-    let mut command = Command::new(binary());
+    command_for(&binary())
+}
+
+/// [`command`] for another build of the binary (benchmarks run the release build).
+pub fn command_for(binary: &Path) -> Command {
+    let mut command = Command::new(binary);
     for var in [
         "DATABASE_URL",
         "LEDGERBRIDGE_LISTEN",

@@ -20,6 +20,8 @@ pub struct RunReport {
     pub progress: Vec<i32>,
     pub last_error: Option<String>,
     pub close_message: Option<String>,
+    /// Every SOAP call and how long the server took to answer it, as the Web Connector saw it.
+    pub calls: Vec<(&'static str, std::time::Duration)>,
 }
 
 impl RunReport {
@@ -109,8 +111,10 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
         let mut report = RunReport::default();
         assert!(!self.one("serverVersion", &[]).is_empty());
         assert_eq!(self.one("clientVersion", &[("strVersion", "2.3.0.215")]), "");
+        let timed = std::time::Instant::now();
         report.authenticate =
             self.call("authenticate", &[("strUserName", &self.user_name), ("strPassword", &self.password)]);
+        report.calls.push(("authenticate", timed.elapsed()));
         assert!(
             report.authenticate.len() >= 2,
             "authenticate always answers at least two strings: {:?}",
@@ -132,8 +136,9 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
         let (major, minor) = (newest.0.to_string(), newest.1.to_string());
         let (major, minor) = (major.as_str(), minor.as_str());
         for round in 0.. {
-            assert!(round < 10_000, "the session never finished");
+            assert!(round < 20_000, "the session never finished");
             let first = round == 0;
+            let timed = std::time::Instant::now();
             let request = self.one(
                 "sendRequestXML",
                 &[
@@ -148,6 +153,7 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
                     ("qbXMLMinorVers", minor),
                 ],
             );
+            report.calls.push(("sendRequestXML", timed.elapsed()));
             if request.is_empty() {
                 report.last_error = Some(self.one("getLastError", &[("ticket", &ticket)]));
                 break;
@@ -156,6 +162,7 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
             if interrupt(round, &request) == Step::DropAfterSend {
                 return report;
             }
+            let timed = std::time::Instant::now();
             let percent: i32 = self
                 .one(
                     "receiveResponseXML",
@@ -163,6 +170,7 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
                 )
                 .parse()
                 .expect("receiveResponseXML answers a number");
+            report.calls.push(("receiveResponseXML", timed.elapsed()));
             report.progress.push(percent);
             if percent < 0 {
                 report.last_error = Some(self.one("getLastError", &[("ticket", &ticket)]));
@@ -172,7 +180,9 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
                 break;
             }
         }
+        let timed = std::time::Instant::now();
         report.close_message = Some(self.one("closeConnection", &[("ticket", &ticket)]));
+        report.calls.push(("closeConnection", timed.elapsed()));
         report
     }
 }

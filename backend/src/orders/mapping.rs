@@ -452,6 +452,8 @@ mod tests {
                 numbering: OrderNumbering::StoreOrderNumber,
                 order_number_prefix: Some("WEB-".into()),
                 status_filter: vec![],
+                when_changed_after_sync: ChangedAfterSync::Flag,
+                when_cancelled_after_sync: CancelledAfterSync::Flag,
             }),
             customers: Some(CustomerSettings {
                 matching: CustomerMatching::LastFirst,

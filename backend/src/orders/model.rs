@@ -212,6 +212,14 @@ impl Order {
         })
     }
 
+    /// Whether `other` would make the same QuickBooks transaction: everything posted is equal
+    /// (statuses and refunds, which post nothing themselves, may differ).
+    pub fn posts_like(&self, other: &Order) -> bool {
+        let posted =
+            |o: &Order| Order { financial_status: None, fulfillment_status: None, refunds: Vec::new(), ..o.clone() };
+        posted(self) == posted(other)
+    }
+
     pub fn is_paid(&self) -> bool {
         matches!(self.financial_status.as_deref(), Some("paid" | "completed" | "processing"))
     }
@@ -315,6 +323,17 @@ pub(crate) mod tests {
         assert_eq!(line.net(), Money::from_cents(500));
         let half = OrderLine { quantity: Decimal::new(25, 1), unit_price: Money::from_cents(1), ..line };
         assert_eq!(half.net(), Money::from_cents(3), "2.5 cents round up, not to even");
+    }
+
+    #[test]
+    fn a_new_status_or_refund_posts_alike_and_a_new_line_does_not() {
+        let order = sample_order();
+        let mut paid_later = order.clone();
+        paid_later.financial_status = Some("refunded".into());
+        assert!(order.posts_like(&paid_later));
+        let mut edited = order.clone();
+        edited.lines[0].quantity = Decimal::new(3, 0);
+        assert!(!order.posts_like(&edited));
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::entities::{store, store_order};
 use crate::error::{ServiceError, ServiceResult};
 use crate::stores::find_owned_store;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
+use crate::wizard::ChangedAfterSync;
 use crate::wizard::service::load as load_wizard;
 
 /// Where an order stands with QuickBooks.
@@ -36,6 +37,19 @@ pub enum OrderStatus {
     Filtered,
     /// In QuickBooks, to be deleted there on the next Web Connector run.
     UndoRequested,
+    /// Changed in the store after it reached QuickBooks: deleted there and sent again on the
+    /// next run (the Orders step's "repost" setting).
+    RepostRequested,
+    /// Cancelled in the store after it reached QuickBooks: voided there on the next run.
+    VoidRequested,
+    /// Voided in QuickBooks: the transaction stays, with its number and zero amounts.
+    Voided,
+}
+
+impl OrderStatus {
+    /// The statuses whose QuickBooks transaction the next run deletes or voids.
+    pub const UNDOING: [OrderStatus; 3] =
+        [OrderStatus::UndoRequested, OrderStatus::RepostRequested, OrderStatus::VoidRequested];
 }
 
 /// What importing one order did.
@@ -75,15 +89,24 @@ pub async fn upsert_order(
         .one(db)
         .await?;
     let now = Utc::now();
+    let mut changed_after_sync = None;
     let (model, created) = match existing {
         Some(row) => {
-            let synced = row.sync_status == db_enum::to_db(&OrderStatus::Synced);
+            let current: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+            let in_quickbooks = matches!(current, Some(OrderStatus::Synced | OrderStatus::Voided))
+                || current.is_some_and(|c| OrderStatus::UNDOING.contains(&c));
+            if current == Some(OrderStatus::Synced) && !order_of(&row)?.posts_like(&order) {
+                let action = settings.orders.as_ref().map(|o| o.when_changed_after_sync).unwrap_or_default();
+                changed_after_sync = Some(action);
+            }
             let mut active: store_order::ActiveModel = row.into();
             active.payload = Set(payload);
             active.order_number = Set(order.number.clone());
             active.updated_at = Set(now);
-            if !synced {
+            if !in_quickbooks {
                 active.sync_status = Set(db_enum::to_db(&status));
+            } else if changed_after_sync == Some(ChangedAfterSync::Repost) {
+                active.sync_status = Set(db_enum::to_db(&OrderStatus::RepostRequested));
             }
             (active.update(db).await?, false)
         }
@@ -130,6 +153,24 @@ pub async fn upsert_order(
         record_log_entry(db, bus, warning).await?;
     }
     record_log_entry(db, bus, entry).await?;
+    if let Some(action) = changed_after_sync {
+        let message = match action {
+            ChangedAfterSync::Repost => format!(
+                "Order {} changed in {} after it reached QuickBooks: the next run deletes it there and sends it again",
+                order.number, store.name
+            ),
+            ChangedAfterSync::Flag => format!(
+                "Order {} changed in {} after it reached QuickBooks, which keeps the order as it was sent: undo and \
+                 retry it to send the change (or set the Orders step to re-post changed orders)",
+                order.number, store.name
+            ),
+        };
+        let mut changed = NewLogEntry::info(store.connection_id, LogKind::OrderChanged, message);
+        changed.level = LogLevel::Warning;
+        changed.order_id = Some(model.id);
+        changed.order_number = Some(order.number.clone());
+        record_log_entry(db, bus, changed).await?;
+    }
     super::refunds::record_refunds(db, bus, &model, &order.refunds).await?;
     Ok(ImportOutcome { order: model, created })
 }

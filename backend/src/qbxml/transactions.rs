@@ -346,6 +346,16 @@ pub fn transaction_delete(request_id: &str, del_type: &str, txn_id: &str) -> Str
     )
 }
 
+/// Voids a transaction (`void_type`: Invoice, SalesReceipt, CreditMemo…): it stays in
+/// QuickBooks with its number and zero amounts.
+pub fn transaction_void(request_id: &str, void_type: &str, txn_id: &str) -> String {
+    element(
+        "TxnVoidRq",
+        &[("requestID", request_id)],
+        &(text_element("TxnVoidType", void_type) + &text_element("TxnID", txn_id)),
+    )
+}
+
 const TXN_FIELDS: [&str; 6] = ["TxnID", "EditSequence", "RefNumber", "TxnDate", "Memo", "Other"];
 
 /// What a credit memo look-up reads: also how much of its credit is left to give back.

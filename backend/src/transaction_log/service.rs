@@ -49,6 +49,8 @@ pub enum LogKind {
     WebhookMalformed,
     WebhookIgnored,
     OrderCancelled,
+    OrderChanged,
+    OrderVoided,
     RefundReceived,
     RefundSynced,
     RefundFailed,

@@ -26,7 +26,7 @@ use crate::orders::{MappedOrder, MappingContext, OrderProblem, OrderStatus, map_
 use crate::qbxml::items::{NewItem, item_add};
 use crate::qbxml::transactions::{
     Payment, TxnRef, customer_add, customer_query, receive_payment_add, transaction_add, transaction_delete,
-    transaction_query_by_date, transaction_query_by_ref,
+    transaction_query_by_date, transaction_query_by_ref, transaction_void,
 };
 use crate::qbxml::transactions::{TxnHeader, TxnKind};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
@@ -680,34 +680,65 @@ async fn finish(
     Ok(())
 }
 
-/// The deletions undoOrder asked for: the payment, the invoice billing a sales order, then the
-/// transaction itself, in one stop-on-error set so nothing is left half undone silently.
+/// The deletions undoOrder (or a repost) asked for: the payment, the invoice billing a sales
+/// order, then the transaction itself; or, for a void, the payment deleted and the rest voided.
+/// One stop-on-error set, so nothing is left half undone silently.
 pub async fn undo_request(
     db: &DatabaseConnection,
     order_id: Uuid,
     version: QbxmlVersion,
 ) -> ServiceResult<Option<String>> {
     let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(None) };
-    if row.sync_status != db_enum::to_db(&OrderStatus::UndoRequested) {
+    let Some(status) = db_enum::from_db::<OrderStatus>(&row.sync_status).filter(|s| OrderStatus::UNDOING.contains(s))
+    else {
         return Ok(None);
-    }
+    };
     let mut document = RequestDocument::new(version, OnError::StopOnError);
-    for (request_id, del_type, txn_id) in undo_targets(&row) {
-        document.push(&transaction_delete(request_id, &del_type, &txn_id));
+    for target in undo_targets(&row, status) {
+        document.push(&match target.void {
+            true => transaction_void(target.request_id, &target.txn_type, &target.txn_id),
+            false => transaction_delete(target.request_id, &target.txn_type, &target.txn_id),
+        });
     }
     Ok((!document.is_empty()).then(|| document.finish()))
 }
 
-fn undo_targets(row: &store_order::Model) -> Vec<(&'static str, String, String)> {
+struct UndoTarget {
+    request_id: &'static str,
+    txn_type: String,
+    txn_id: String,
+    /// Voided rather than deleted.
+    void: bool,
+}
+
+fn undo_targets(row: &store_order::Model, status: OrderStatus) -> Vec<UndoTarget> {
+    // QuickBooks voids invoices and sales receipts; payments, sales orders and estimates it
+    // can only delete.
+    let voids = |txn_type: &str| status == OrderStatus::VoidRequested && matches!(txn_type, "Invoice" | "SalesReceipt");
     let mut targets = Vec::new();
     if let Some(payment) = &row.qb_payment_txn_id {
-        targets.push(("delete-payment", "ReceivePayment".to_owned(), payment.clone()));
+        targets.push(UndoTarget {
+            request_id: "delete-payment",
+            txn_type: "ReceivePayment".to_owned(),
+            txn_id: payment.clone(),
+            void: false,
+        });
     }
     if let Some(invoice) = &row.qb_invoice_txn_id {
-        targets.push(("delete-invoice", "Invoice".to_owned(), invoice.clone()));
+        targets.push(UndoTarget {
+            request_id: "delete-invoice",
+            txn_type: "Invoice".to_owned(),
+            txn_id: invoice.clone(),
+            void: voids("Invoice"),
+        });
     }
     if let (Some(kind), Some(txn)) = (&row.qb_txn_type, &row.qb_txn_id) {
-        targets.push(("delete-transaction", kind.clone(), txn.clone()));
+        targets.push(UndoTarget {
+            request_id: "delete-transaction",
+            txn_type: kind.clone(),
+            txn_id: txn.clone(),
+            void: voids(kind),
+        });
     }
     targets
 }
@@ -720,13 +751,18 @@ pub async fn apply_undo(
     answer: &QbxmlResponse,
 ) -> ServiceResult<()> {
     let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(()) };
-    let targets = undo_targets(&row);
-    let refused = targets.iter().find_map(|(request_id, _, _)| match answer.by_request_id(request_id) {
+    let Some(status) = db_enum::from_db::<OrderStatus>(&row.sync_status).filter(|s| OrderStatus::UNDOING.contains(s))
+    else {
+        return Ok(());
+    };
+    let targets = undo_targets(&row, status);
+    // Gone already (3120) counts as deleted; voided already (3130… QuickBooks answers 0) as voided.
+    let refused = targets.iter().find_map(|t| match answer.by_request_id(t.request_id) {
         Some(rs) if rs.status.code == 0 || rs.status.code == 3120 => None,
         Some(rs) => Some(rs.clone()),
         None => None,
     });
-    let all_answered = targets.iter().all(|(request_id, _, _)| answer.by_request_id(request_id).is_some());
+    let all_answered = targets.iter().all(|t| answer.by_request_id(t.request_id).is_some());
     match refused {
         Some(rs) => {
             let explanation = explain::status_code(rs.status.code);
@@ -753,14 +789,38 @@ pub async fn apply_undo(
             Ok(())
         }
         None if !all_answered => transient(db, bus, row, "QuickBooks did not answer every deletion".to_owned()).await,
+        None if status == OrderStatus::VoidRequested => {
+            let message = format!(
+                "Order {} was voided in QuickBooks: {} {} stays there with zero amounts{}",
+                row.order_number,
+                row.qb_txn_type.as_deref().unwrap_or("the transaction"),
+                row.qb_ref_number.as_deref().unwrap_or(""),
+                if row.qb_payment_txn_id.is_some() { ", and its payment was deleted" } else { "" }
+            );
+            let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderVoided, message);
+            entry.order_id = Some(row.id);
+            entry.order_number = Some(row.order_number.clone());
+            let mut active: store_order::ActiveModel = row.into();
+            active.sync_status = Set(db_enum::to_db(&OrderStatus::Voided));
+            active.qb_payment_txn_id = Set(None);
+            active.last_error = Set(None);
+            active.updated_at = Set(Utc::now());
+            active.update(db).await?;
+            record_log_entry(db, bus, entry).await?;
+            Ok(())
+        }
         None => {
-            let message =
-                format!("Order {} was deleted from QuickBooks (undone); retry it to send it again", row.order_number);
+            let repost = status == OrderStatus::RepostRequested;
+            let message = if repost {
+                format!("Order {} was deleted from QuickBooks to be sent again as changed", row.order_number)
+            } else {
+                format!("Order {} was deleted from QuickBooks (undone); retry it to send it again", row.order_number)
+            };
             let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderUndone, message);
             entry.order_id = Some(row.id);
             entry.order_number = Some(row.order_number.clone());
             let mut active: store_order::ActiveModel = row.into();
-            active.sync_status = Set(db_enum::to_db(&OrderStatus::Skipped));
+            active.sync_status = Set(db_enum::to_db(&if repost { OrderStatus::Pending } else { OrderStatus::Skipped }));
             active.qb_txn_id = Set(None);
             active.qb_payment_txn_id = Set(None);
             active.qb_invoice_txn_id = Set(None);

@@ -167,18 +167,26 @@ async fn refunds_to_send(
     Ok(ready)
 }
 
-/// The orders whose QuickBooks transactions undoOrder asked to delete.
-async fn orders_to_undo(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
+/// The orders whose QuickBooks transactions are to be deleted (undoOrder, or a repost) or
+/// voided, and which of them are reposted: sent again, as changed, once deleted.
+async fn orders_to_undo(
+    db: &DatabaseConnection,
+    connection: &qb_connection::Model,
+) -> ServiceResult<(Vec<Uuid>, Vec<Uuid>)> {
     use sea_orm::QueryOrder;
-    Ok(store_order::Entity::find()
+    let statuses = OrderStatus::UNDOING.map(|s| crate::db_enum::to_db(&s));
+    let rows = store_order::Entity::find()
         .filter(store_order::Column::ConnectionId.eq(connection.id))
-        .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::UndoRequested)))
+        .filter(store_order::Column::SyncStatus.is_in(statuses))
         .order_by_asc(store_order::Column::Id)
         .all(db)
-        .await?
-        .into_iter()
+        .await?;
+    let reposts = rows
+        .iter()
+        .filter(|o| o.sync_status == crate::db_enum::to_db(&OrderStatus::RepostRequested))
         .map(|o| o.id)
-        .collect())
+        .collect();
+    Ok((rows.into_iter().map(|o| o.id).collect(), reposts))
 }
 
 pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
@@ -217,8 +225,10 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     active.last_contact_at = Set(Some(now));
     let connection = active.update(db).await?;
     let read_lists = lists_needed(db, &connection).await?;
-    let orders = orders_to_send(db, bus, &connection).await?;
-    let undos = orders_to_undo(db, &connection).await?;
+    let mut orders = orders_to_send(db, bus, &connection).await?;
+    let (undos, reposts) = orders_to_undo(db, &connection).await?;
+    // A reposted order goes again right after its deletion, in the same run.
+    orders.extend(reposts);
     let refunds = refunds_to_send(db, &connection, &orders).await?;
     let inventory = read_since(db, &connection, connection.inventory_read_at, |d| d.sync_inventory).await?;
     let sales = read_since(db, &connection, connection.sales_read_at, |d| {

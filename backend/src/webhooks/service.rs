@@ -246,22 +246,45 @@ async fn cancel(
     store: &store::Model,
     row: crate::entities::store_order::Model,
 ) -> ServiceResult<()> {
-    let synced = row.sync_status == db_enum::to_db(&OrderStatus::Synced);
-    let message = if synced {
-        format!(
-            "Order {} was cancelled in {} after it reached QuickBooks: undo it there from the order's page",
-            row.order_number, store.name
-        )
-    } else {
-        format!("Order {} was cancelled in {}: it will not be sent to QuickBooks", row.order_number, store.name)
+    let status: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+    let in_quickbooks = matches!(status, Some(OrderStatus::Synced | OrderStatus::RepostRequested));
+    let void = in_quickbooks && {
+        let connection = crate::entities::qb_connection::Entity::find_by_id(row.connection_id).one(db).await?;
+        let settings = match connection {
+            Some(connection) => crate::wizard::service::load(db, &connection).await?.settings,
+            None => crate::wizard::Settings::default(),
+        };
+        settings.orders.is_some_and(|o| o.when_cancelled_after_sync == crate::wizard::CancelledAfterSync::Void)
+    };
+    let (message, new_status) = match (in_quickbooks, void) {
+        (true, true) => (
+            format!(
+                "Order {} was cancelled in {} after it reached QuickBooks: the next run voids it there",
+                row.order_number, store.name
+            ),
+            Some(OrderStatus::VoidRequested),
+        ),
+        (true, false) => (
+            format!(
+                "Order {} was cancelled in {} after it reached QuickBooks: undo it there from the order's page",
+                row.order_number, store.name
+            ),
+            None,
+        ),
+        (false, _) => (
+            format!("Order {} was cancelled in {}: it will not be sent to QuickBooks", row.order_number, store.name),
+            Some(OrderStatus::Skipped),
+        ),
     };
     let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderCancelled, message);
-    entry.level = if synced { LogLevel::Warning } else { LogLevel::Info };
+    entry.level = if in_quickbooks { LogLevel::Warning } else { LogLevel::Info };
     entry.order_id = Some(row.id);
     entry.order_number = Some(row.order_number.clone());
-    if !synced {
+    if let Some(new_status) = new_status
+        && !matches!(status, Some(OrderStatus::Voided | OrderStatus::VoidRequested | OrderStatus::UndoRequested))
+    {
         let mut active: crate::entities::store_order::ActiveModel = row.into();
-        active.sync_status = Set(db_enum::to_db(&OrderStatus::Skipped));
+        active.sync_status = Set(db_enum::to_db(&new_status));
         active.update(db).await?;
     }
     record_log_entry(db, bus, entry).await.map(|_| ())

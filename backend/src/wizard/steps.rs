@@ -152,6 +152,39 @@ pub struct OrderSettings {
     pub order_number_prefix: Option<String>,
     /// Only orders in one of these statuses are synced; empty for every order.
     pub status_filter: Vec<String>,
+    /// What an edit in the store does to an order already in QuickBooks.
+    #[graphql(default)]
+    #[serde(default)]
+    pub when_changed_after_sync: ChangedAfterSync,
+    /// What a cancellation in the store does to an order already in QuickBooks.
+    #[graphql(default)]
+    #[serde(default)]
+    pub when_cancelled_after_sync: CancelledAfterSync,
+}
+
+/// An order the store changed after it reached QuickBooks.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ChangedAfterSync {
+    /// Log it for the merchant; QuickBooks keeps what it has.
+    #[default]
+    Flag,
+    /// Delete the QuickBooks transaction (and its payment) on the next run and add the order
+    /// again as it is now.
+    Repost,
+}
+
+/// An order the store cancelled after it reached QuickBooks.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CancelledAfterSync {
+    /// Log it for the merchant, who can undo it from the dashboard.
+    #[default]
+    Flag,
+    /// Void the transaction on the next run (its payment deleted first): it stays in QuickBooks
+    /// with its number and zero amounts, for the audit trail. Sales orders and estimates,
+    /// which QuickBooks cannot void, are deleted.
+    Void,
 }
 
 impl OrderSettings {
@@ -368,6 +401,8 @@ mod tests {
             numbering: OrderNumbering::StoreOrderNumber,
             order_number_prefix: Some("WEB-".into()),
             status_filter: vec![],
+            when_changed_after_sync: ChangedAfterSync::Flag,
+            when_cancelled_after_sync: CancelledAfterSync::Flag,
         };
         let rule = settings.numbering_rule();
         assert!(rule.contains("WEB-1001"), "{rule}");
