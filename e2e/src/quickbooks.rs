@@ -18,6 +18,9 @@ pub struct ListRecord {
     /// AccountType for accounts; the Ret element's item type (Inventory, Service…) for items.
     pub kind: String,
     pub manufacturer_part_number: Option<String>,
+    pub barcode: Option<String>,
+    /// Custom fields made in QuickBooks' own screens (owner 0): name and value.
+    pub custom_fields: Vec<(String, String)>,
     /// Sales tax items and groups: the rate in thousandths of a percent (8.875 % = 8875).
     pub tax_rate: Option<i64>,
     /// Inventory items: the quantity on hand, and when the item last changed (UTC).
@@ -97,6 +100,8 @@ fn record(id: u32, full_name: &str, kind: &str) -> ListRecord {
         is_active: true,
         kind: kind.to_owned(),
         manufacturer_part_number: None,
+        barcode: None,
+        custom_fields: Vec::new(),
         tax_rate: None,
         quantity_on_hand: None,
         modified: chrono::Utc::now(),
@@ -393,6 +398,20 @@ impl Company {
             }
             if let Some(mpn) = &record.manufacturer_part_number {
                 let _ = write!(body, "<ManufacturerPartNumber>{}</ManufacturerPartNumber>", escape(mpn));
+            }
+            if let Some(barcode) = &record.barcode {
+                let _ = write!(body, "<BarCodeValue>{}</BarCodeValue>", escape(barcode));
+            }
+            // Custom fields come back only to a query that names their owner.
+            if rq.children().any(|c| c.has_tag_name("OwnerID") && c.text() == Some("0")) {
+                for (name, value) in &record.custom_fields {
+                    let _ = write!(
+                        body,
+                        "<DataExtRet><OwnerID>0</OwnerID><DataExtName>{}</DataExtName><DataExtType>STR255TYPE</DataExtType><DataExtValue>{}</DataExtValue></DataExtRet>",
+                        escape(name),
+                        escape(value)
+                    );
+                }
             }
             let _ = write!(body, "</{ret_name}>");
         }

@@ -389,6 +389,37 @@ fn a_store_sku_is_found_by_manufacturer_part_number_when_the_settings_say_so() {
 }
 
 #[test]
+fn a_store_sku_is_found_by_barcode_or_by_a_custom_field_when_the_settings_say_so() {
+    for (match_by, field, sku) in
+        [("BARCODE", "null", "0 12345 67890 5"), ("CUSTOM_FIELD", "\"Web SKU\"", "hammer-16")]
+    {
+        let mut company = Company::us_sample(0);
+        if let Some(hammer) =
+            company.lists.get_mut("Item").and_then(|items| items.iter_mut().find(|i| i.full_name == "Tools:Hammer"))
+        {
+            hammer.barcode = Some("0 12345 67890 5".into());
+            hammer.custom_fields = vec![("Web SKU".into(), "HAMMER-16".into())];
+        }
+        let (paired, store_id) = ready_to_sync(None, "INVOICE", &mut company);
+        let products = paired.graphql(
+            &format!("mutation($c: ID!) {{ saveProductSettings(connectionId: $c, input: {{ matchBy: {match_by}, customFieldName: {field}, whenNoMatch: FLAG_ORDER }}) {{ saved {{ matchBy }} }} }}"),
+            json!({ "c": paired.connection_id }),
+        );
+        assert!(products.get("errors").is_none(), "{products}");
+        // GIFT-WRAP matches nothing by these keys: mapped by hand so the order is not parked.
+        let mapped = paired.graphql(
+            "mutation($c: ID!) { mapSku(connectionId: $c, sku: \"GIFT-WRAP\", item: \"Shipping\") }",
+            json!({ "c": paired.connection_id }),
+        );
+        assert!(mapped.get("errors").is_none(), "{mapped}");
+        import(&paired, &store_id, vec![order("9810", "#9810", sku)]);
+        assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+        let invoice = company.transactions.first().unwrap_or_else(|| panic!("{match_by}: {:?}", orders(&paired)));
+        assert_eq!(invoice.lines[0].0, "Tools:Hammer", "{match_by}: found by {sku}");
+    }
+}
+
+#[test]
 fn undo_deletes_the_payment_and_the_invoice_on_the_next_run_and_retry_posts_it_again() {
     let mut company = Company::us_sample(0);
     let (paired, store_id) = ready_to_sync(None, "INVOICE_WITH_PAYMENT", &mut company);
