@@ -24,6 +24,10 @@ pub enum Step {
     ReadLists,
     /// The item list, page by page through a QuickBooks iterator.
     ReadItems { iterator_id: Option<String>, read: u32 },
+    /// The orders to send, taken one at a time from the database in the order they arrived
+    /// (`after` the last one taken): the plan, saved on every call, stays small however many
+    /// orders a run sends.
+    SendOrders { after: Option<Uuid> },
     /// One order, in two round trips (see `order_sync`).
     SyncOrder { order_id: Uuid, stage: OrderStage },
     /// One refund, as a credit memo, in two round trips (see `refund_sync`).
@@ -49,17 +53,20 @@ pub struct Plan {
 
 impl Plan {
     /// A session that reads the lists (when asked), then deletes what undoOrder asked for (one
-    /// round trip each), then sends `orders`, oldest first, then `refunds` (after their orders).
-    pub fn new(read_lists: bool, undos: Vec<Uuid>, orders: Vec<Uuid>, refunds: Vec<Uuid>) -> Self {
+    /// round trip each), then sends the pending orders (`orders` of them expected), oldest
+    /// first, then `refunds` (after their orders).
+    pub fn new(read_lists: bool, undos: Vec<Uuid>, orders: usize, refunds: Vec<Uuid>) -> Self {
         let mut steps = VecDeque::new();
         if read_lists {
             steps.push_back(Step::ReadLists);
             steps.push_back(Step::ReadItems { iterator_id: None, read: 0 });
         }
-        let count = orders.len() as u32;
+        let count = orders as u32;
         let undo_count = undos.len() as u32;
         steps.extend(undos.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Undo }));
-        steps.extend(orders.into_iter().map(|order_id| Step::SyncOrder { order_id, stage: OrderStage::Check }));
+        if orders > 0 {
+            steps.push_back(Step::SendOrders { after: None });
+        }
         let refund_count = refunds.len() as u32;
         steps.extend(refunds.into_iter().map(|refund_id| Step::SyncRefund { refund_id, stage: RefundStage::Check }));
         Self {
@@ -100,6 +107,38 @@ impl Plan {
             // Done after one round trip (linked, or failed at the check): it needed no second.
             None if stage == OrderStage::Check => self.done += 2,
             None => self.done += 1,
+        }
+    }
+
+    /// Where the order queue in front stands: `Some(after)` when the next step is to take the
+    /// next pending order after `after` from the database.
+    pub fn order_queue(&self) -> Option<Option<Uuid>> {
+        match self.steps.front() {
+            Some(Step::SendOrders { after }) => Some(*after),
+            _ => None,
+        }
+    }
+
+    /// Puts the order taken from the queue in front, to be sent now.
+    pub fn queue_order(&mut self, order_id: Uuid) {
+        if let Some(Step::SendOrders { after }) = self.steps.front_mut() {
+            *after = Some(order_id);
+            self.steps.push_front(Step::SyncOrder { order_id, stage: OrderStage::Check });
+        }
+    }
+
+    /// The order taken from the queue needs no request (parked before sending): it is done.
+    pub fn pass_order(&mut self, order_id: Uuid) {
+        if let Some(Step::SendOrders { after }) = self.steps.front_mut() {
+            *after = Some(order_id);
+            self.done += 2;
+        }
+    }
+
+    /// No pending order is left.
+    pub fn end_order_queue(&mut self) {
+        if matches!(self.steps.front(), Some(Step::SendOrders { .. })) {
+            self.steps.pop_front();
         }
     }
 
@@ -166,7 +205,7 @@ impl Plan {
                 document.push(&list_query(ListKind::Item, Page::Continue { iterator_id: id }))
             }
             // Orders and refunds need the database to be written; the service asks their modules.
-            Step::SyncOrder { .. } | Step::SyncRefund { .. } => return None,
+            Step::SendOrders { .. } | Step::SyncOrder { .. } | Step::SyncRefund { .. } => return None,
             Step::ReadSales { kind, since, iterator_id } => {
                 let page = match iterator_id {
                     Some(id) => Page::Continue { iterator_id: id },
@@ -257,7 +296,7 @@ impl Plan {
                 Some(rs) => effects.push(Effect::ListFailed(ListKind::Item, rs.status.clone())),
                 None => effects.push(Effect::ListFailed(ListKind::Item, missing_answer())),
             },
-            Step::SyncOrder { .. } | Step::SyncRefund { .. } => {
+            Step::SendOrders { .. } | Step::SyncOrder { .. } | Step::SyncRefund { .. } => {
                 // Not for this function: put it back and undo the count.
                 self.steps.push_front(step);
                 self.done -= 1;
@@ -355,7 +394,7 @@ mod tests {
 
     #[test]
     fn a_lost_answer_restarts_the_item_list() {
-        let mut plan = Plan::new(true, Vec::new(), Vec::new(), Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), 0, Vec::new());
         plan.steps[1] = Step::ReadItems { iterator_id: Some("{old}".into()), read: 500 };
         plan.steps.pop_front();
         plan.recover_lost_answer();
@@ -365,22 +404,26 @@ mod tests {
     #[test]
     fn an_order_whose_answer_was_lost_is_checked_again_and_progress_never_falls() {
         let id = Uuid::nil();
-        let mut plan = Plan::new(false, Vec::new(), vec![id, Uuid::max()], Vec::new());
+        let mut plan = Plan::new(false, Vec::new(), 2, Vec::new());
         assert_eq!(plan.expected, 4);
+        assert_eq!(plan.order_queue(), Some(None));
+        plan.queue_order(id);
         plan.complete_order_step(Some(OrderStage::Post { customer_exists: true, use_single: false }));
         let before = plan.percent();
         plan.recover_lost_answer();
         assert_eq!(plan.front_order(), Some((id, OrderStage::Check)));
         assert!(plan.percent() <= before);
         plan.complete_order_step(None);
-        plan.skip_order();
+        assert_eq!(plan.order_queue(), Some(Some(id)), "the queue goes on after the order taken");
+        plan.pass_order(Uuid::max());
+        plan.end_order_queue();
         assert!(plan.is_finished());
         assert_eq!(plan.percent(), 100);
     }
 
     #[test]
     fn a_failed_list_is_reported_not_emptied() {
-        let mut plan = Plan::new(true, Vec::new(), Vec::new(), Vec::new());
+        let mut plan = Plan::new(true, Vec::new(), 0, Vec::new());
         let answer = QbxmlResponse::parse("<QBXML><QBXMLMsgsRs><AccountQueryRs requestID=\"ACCOUNT\" statusCode=\"3250\" statusSeverity=\"Error\" statusMessage=\"off\"/></QBXMLMsgsRs></QBXML>").unwrap();
         let effects = plan.apply(&answer);
         assert!(matches!(&effects[0], Effect::ListFailed(ListKind::Account, status) if status.code == 3250));

@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::explain;
-use super::order_sync::{self, OrderStage, SyncContext};
+use super::order_sync::{self, SyncContext};
 use super::plan::{Effect, Plan};
 use super::progress::{ProgressBus, of_session};
 use super::refund_sync;
@@ -167,6 +167,38 @@ async fn refunds_to_send(
     Ok(ready)
 }
 
+/// Takes the next pending order from the database when the order queue is in front: queued
+/// when it is ready to send, passed over when it is parked, the queue ended when none is left.
+async fn fill_order_queue(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    connection_id: Uuid,
+    plan: &mut Plan,
+) -> ServiceResult<()> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    while let Some(after) = plan.order_queue() {
+        let mut next = store_order::Entity::find()
+            .select_only()
+            .column(store_order::Column::Id)
+            .filter(store_order::Column::ConnectionId.eq(connection_id))
+            .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)));
+        if let Some(after) = after {
+            next = next.filter(store_order::Column::Id.gt(after));
+        }
+        let next: Option<Uuid> = next.order_by_asc(store_order::Column::Id).into_tuple().one(db).await?;
+        match next {
+            Some(id) if order_sync::ready(db, bus, ctx, id).await? => {
+                plan.queue_order(id);
+                break;
+            }
+            Some(id) => plan.pass_order(id),
+            None => plan.end_order_queue(),
+        }
+    }
+    Ok(())
+}
+
 /// The orders whose QuickBooks transactions are to be deleted (undoOrder, or a repost) or
 /// voided, and which of them are reposted: sent again, as changed, once deleted.
 async fn orders_to_undo(
@@ -260,7 +292,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
     if taken.rows_affected != 1 {
         return Ok(AuthOutcome::Busy);
     }
-    let mut plan = Plan::new(read_lists, undos, orders, refunds);
+    let mut plan = Plan::new(read_lists, undos, orders.len(), refunds);
     if let Some(since) = sales {
         plan.read_sales(since);
     }
@@ -394,6 +426,14 @@ pub async fn send_request_xml(
     }
     let mut sync_context = None;
     let request = loop {
+        if plan.order_queue().is_some() {
+            if sync_context.is_none() {
+                sync_context = Some(SyncContext::load(db, &connection).await?);
+            }
+            let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
+            fill_order_queue(db, bus, ctx, connection.id, &mut plan).await?;
+            continue;
+        }
         if let Some((refund_id, stage)) = plan.front_refund() {
             if sync_context.is_none() {
                 sync_context = Some(SyncContext::load(db, &connection).await?);
@@ -493,14 +533,10 @@ pub async fn receive_response_xml(
                 let ctx = SyncContext::load(db, &connection).await?;
                 let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
                 plan.complete_order_step(next);
-                // Orders that need no request (parked meanwhile) are passed over now, so the Web
-                // Connector is never asked for a request when none is left.
-                while let Some((next_id, OrderStage::Check)) = plan.front_order() {
-                    if order_sync::ready(db, bus, &ctx, next_id).await? {
-                        break;
-                    }
-                    plan.skip_order();
-                }
+                // The next order is taken now, and orders that need no request (parked
+                // meanwhile) are passed over, so the Web Connector is never asked for a request
+                // when none is left.
+                fill_order_queue(db, bus, &ctx, connection.id, &mut plan).await?;
             }
             None => {
                 for effect in plan.apply(&answer) {

@@ -390,8 +390,7 @@ fn a_store_sku_is_found_by_manufacturer_part_number_when_the_settings_say_so() {
 
 #[test]
 fn a_store_sku_is_found_by_barcode_or_by_a_custom_field_when_the_settings_say_so() {
-    for (match_by, field, sku) in
-        [("BARCODE", "null", "0 12345 67890 5"), ("CUSTOM_FIELD", "\"Web SKU\"", "hammer-16")]
+    for (match_by, field, sku) in [("BARCODE", "null", "0 12345 67890 5"), ("CUSTOM_FIELD", "\"Web SKU\"", "hammer-16")]
     {
         let mut company = Company::us_sample(0);
         if let Some(hammer) =
