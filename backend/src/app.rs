@@ -110,7 +110,10 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+        let deliveries = crate::inventory::push::spawn_worker(self.state.db.clone(), self.state.log_bus.clone());
+        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        deliveries.abort();
+        served
     }
 }
 

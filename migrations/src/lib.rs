@@ -16,6 +16,7 @@ mod m20261126_000008_quickbooks_sales;
 mod m20261126_000009_webhook_events;
 mod m20261126_000010_sku_mappings;
 mod m20261127_000011_store_refunds;
+mod m20261127_000012_inventory_push;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000009_webhook_events::Migration),
             Box::new(m20261126_000010_sku_mappings::Migration),
             Box::new(m20261127_000011_store_refunds::Migration),
+            Box::new(m20261127_000012_inventory_push::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! sea-orm entities, one file per table; the schema itself lives in `migrations/`.
 pub mod api_token;
+pub mod inventory_delivery;
 pub mod inventory_level;
 pub mod merchant;
 pub mod qb_connection;

@@ -10,6 +10,8 @@ pub struct Model {
     pub name: String,
     pub created_at: DateTimeUtc,
     pub webhook_secret: String,
+    /// Where quantities on hand are pushed; `None` for nowhere.
+    pub inventory_url: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

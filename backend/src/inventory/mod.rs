@@ -1,6 +1,7 @@
-//! Quantities on hand read from QuickBooks, kept per item and published to partners (pushing
-//! them to the stores is the intake side's work).
+//! Quantities on hand read from QuickBooks, kept per item, published to partners and pushed to
+//! the stores.
 pub mod graphql;
+pub mod push;
 pub mod service;
 
 pub use service::InventoryBus;

@@ -11,14 +11,15 @@ use crate::qbxml::lists::InventoryLevel;
 /// Changed quantities on hand, for live subscribers in this process.
 pub type InventoryBus = crate::events::Bus<inventory_level::Model>;
 
-/// Stores levels read from QuickBooks and publishes the ones that changed.
+/// Stores levels read from QuickBooks, publishes the ones that changed and queues them for the
+/// stores that receive quantities; returns the changed ones.
 pub async fn store_levels(
     db: &DatabaseConnection,
     bus: &InventoryBus,
     connection_id: Uuid,
     levels: Vec<InventoryLevel>,
-) -> ServiceResult<usize> {
-    let mut changed = 0;
+) -> ServiceResult<Vec<inventory_level::Model>> {
+    let mut changed = Vec::new();
     for level in levels {
         let existing = inventory_level::Entity::find_by_id((connection_id, level.full_name.clone())).one(db).await?;
         if existing.as_ref().is_some_and(|e| e.quantity_on_hand == level.quantity_on_hand && e.list_id == level.list_id)
@@ -50,9 +51,10 @@ pub async fn store_levels(
         )
         .exec_without_returning(db)
         .await?;
-        changed += 1;
-        bus.publish(row);
+        bus.publish(row.clone());
+        changed.push(row);
     }
+    super::push::queue(db, connection_id, &changed).await?;
     Ok(changed)
 }
 

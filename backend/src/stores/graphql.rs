@@ -32,6 +32,43 @@ impl Store {
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// Where quantities on hand are pushed (signed like the store's webhooks, with
+    /// `X-Ledgerbridge-Hmac-Sha256`); null for nowhere.
+    async fn inventory_url(&self) -> Option<&str> {
+        self.0.inventory_url.as_deref()
+    }
+    /// The latest pushes of quantities on hand, newest first.
+    async fn inventory_deliveries(&self, ctx: &Context<'_>) -> ApiResult<Vec<InventoryDelivery>> {
+        Ok(service::inventory_deliveries(&app(ctx).db, self.0.id)
+            .await?
+            .into_iter()
+            .map(|d| InventoryDelivery {
+                id: ID(d.id.to_string()),
+                items: d.items,
+                status: d.status,
+                attempts: d.attempts,
+                last_error: d.last_error,
+                created_at: d.created_at,
+                delivered_at: d.delivered_at,
+                next_attempt_at: d.next_attempt_at,
+            })
+            .collect())
+    }
+}
+
+/// One push of quantities on hand to a store.
+#[derive(SimpleObject)]
+pub struct InventoryDelivery {
+    pub id: ID,
+    /// How many items it carries.
+    pub items: i32,
+    /// PENDING, DELIVERED or FAILED (after the last attempt).
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: DateTime<Utc>,
 }
 
 #[derive(SimpleObject)]
@@ -83,6 +120,13 @@ impl StoresMutation {
         let id = parse_id(&id, "store")?;
         let (store, signing_secret) = service::rotate_secret(&app(ctx).db, &caller(ctx)?, id).await?;
         Ok(StoreWithSecret { store: Store(store), signing_secret })
+    }
+
+    /// Sets where the store receives quantities on hand (https, or http to localhost); null
+    /// stops the pushes.
+    async fn set_store_inventory_url(&self, ctx: &Context<'_>, id: ID, url: Option<String>) -> ApiResult<Store> {
+        let id = parse_id(&id, "store")?;
+        Ok(Store(service::set_inventory_url(&app(ctx).db, &caller(ctx)?, id, url.as_deref()).await?))
     }
 
     async fn remove_store(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Store> {

@@ -67,6 +67,7 @@ pub async fn add(
         name: Set(name.to_owned()),
         created_at: Set(Utc::now()),
         webhook_secret: Set(secret.clone()),
+        inventory_url: Set(None),
     }
     .insert(db)
     .await?;
@@ -98,4 +99,33 @@ pub async fn rotate_secret(
     let mut active: store::ActiveModel = store.into();
     active.webhook_secret = Set(secret.clone());
     Ok((active.update(db).await?, secret))
+}
+
+/// Sets (or, with `None`, clears) where the store receives quantities on hand.
+pub async fn set_inventory_url(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    id: Uuid,
+    url: Option<&str>,
+) -> ServiceResult<store::Model> {
+    let store = find_owned_store(db, caller, id).await?;
+    let url = url.filter(|u| !u.trim().is_empty()).map(crate::inventory::push::check_url).transpose()?;
+    let mut active: store::ActiveModel = store.into();
+    active.inventory_url = Set(url);
+    Ok(active.update(db).await?)
+}
+
+/// A store's latest pushes of quantities on hand, newest first.
+pub async fn inventory_deliveries(
+    db: &DatabaseConnection,
+    store_id: Uuid,
+) -> ServiceResult<Vec<crate::entities::inventory_delivery::Model>> {
+    use crate::entities::inventory_delivery;
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(inventory_delivery::Entity::find()
+        .filter(inventory_delivery::Column::StoreId.eq(store_id))
+        .order_by_desc(inventory_delivery::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?)
 }

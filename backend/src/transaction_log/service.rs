@@ -44,6 +44,7 @@ pub enum LogKind {
     ItemCreated,
     OrderUndone,
     InventoryRead,
+    InventoryPushed,
     SalesRead,
     WebhookRefused,
     WebhookMalformed,

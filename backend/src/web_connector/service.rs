@@ -545,7 +545,8 @@ pub async fn receive_response_xml(
                             let read = levels.len();
                             let changed =
                                 crate::inventory::service::store_levels(db, ctx.inventory, connection.id, levels)
-                                    .await?;
+                                    .await?
+                                    .len();
                             log(
                                 db,
                                 bus,

@@ -1,6 +1,7 @@
 //! Black-box tests: the real binary, started as a merchant would start it.
 mod dashboard;
 mod databases;
+mod inventory_push;
 mod order_changes;
 mod orders;
 mod refunds;
