@@ -284,6 +284,39 @@ fn save_customers(paired: &Paired, matching: &str, when_no_match: &str) {
 }
 
 #[test]
+fn every_customer_matching_mode_posts_to_the_customer_it_names() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+    let modes = [
+        ("LAST_FIRST", "Smith, Ann"),
+        ("FIRST_LAST", "Ann Smith"),
+        ("SINGLE_CUSTOMER", "Web Store"),
+        ("BILLING_COMPANY_ELSE_FIRST_LAST", "Acme & Sons"),
+        ("BILLING_COMPANY_ELSE_LAST_FIRST", "Acme & Sons"),
+        ("BILLING_COMPANY_ELSE_SINGLE_CUSTOMER", "Acme & Sons"),
+        ("LAST_FIRST_EMAIL", "Smith, Ann, ann@example.com"),
+        ("FIRST_LAST_EMAIL", "Ann, Smith, ann@example.com"),
+        ("STORE_NAME", "My Shop"),
+        ("STORE_NAME_CURRENCY", "My Shop USD"),
+        ("ORDER_NUMBER", "#7012"),
+        ("SHIPPING_COMPANY_ELSE_FIRST_LAST", "Ann Smith"),
+        ("SHIPPING_COMPANY_ELSE_LAST_FIRST", "Smith, Ann"),
+        ("SHIPPING_LAST_FIRST", "Smith, Ann"),
+        ("BILLING_EMAIL", "ann@example.com"),
+    ];
+    for (i, (mode, customer)) in modes.iter().enumerate() {
+        save_customers(&paired, mode, "CREATE_CUSTOMER");
+        let number = format!("#{}", 7_002 + i);
+        import(&paired, &store_id, vec![order(&format!("97{i:02}"), &number, "Hammer")]);
+        assert_eq!(paired.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100), "{mode}");
+        let reference = format!("WEB-{}", 7_002 + i);
+        let posted = company.transactions.iter().find(|t| t.ref_number == reference).expect("posted");
+        assert_eq!(posted.customer, *customer, "{mode}");
+        assert!(company.customers.iter().any(|c| c.full_name == *customer), "{mode}: created or found");
+    }
+}
+
+#[test]
 fn customer_matching_creates_fails_or_falls_back_to_the_single_customer_as_set() {
     let mut company = Company::us_sample(0);
     let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
