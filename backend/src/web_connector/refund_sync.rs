@@ -267,8 +267,8 @@ pub async fn apply(
                     Ok(None)
                 }
                 Some(found) => {
-                    let refund = store_ids(db, p.refund, Some(found.txn_id.clone()), found.ref_number, None).await?;
-                    let _ = refund;
+                    // Its credit is still there: only the money part is left to send.
+                    store_ids(db, p.refund, Some(found.txn_id.clone()), found.ref_number, None).await?;
                     Ok(Some(RefundStage::Apply { customer, credit_memo_txn_id: found.txn_id }))
                 }
             }
