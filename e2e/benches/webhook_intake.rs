@@ -1,0 +1,132 @@
+//! Webhook intake throughput against the release server: signed Shopify orders/create
+//! deliveries (HMAC checked, the raw delivery kept, the order stored and logged) from eight
+//! client threads, on SQLite and on PostgreSQL (when `LEDGERBRIDGE_TEST_POSTGRES_URL` is set).
+//! The target is the intake issue's: at least 2,000 orders a second.
+//! Run with `cargo bench -p e2e --bench webhook_intake`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Instant;
+
+use e2e::merchant::Merchant;
+use e2e::quickbooks::Company;
+use e2e::server::{PostgresDatabase, Server, command_for, workspace_root};
+use serde_json::{Value, json};
+
+const ORDERS: usize = 4_000;
+const CLIENTS: usize = 8;
+const TARGET_PER_SECOND: f64 = 2_000.0;
+const SECRET: &str = "bench-signing-secret";
+
+fn release_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("LEDGERBRIDGE_BIN") {
+        return PathBuf::from(path);
+    }
+    let status = Command::new(env!("CARGO"))
+        .current_dir(workspace_root())
+        .args(["build", "--release", "--quiet", "-p", "ledgerbridge", "--bin", "ledgerbridge"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the release build failed");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    target.join("release/ledgerbridge")
+}
+
+fn sign(body: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).expect("any key length");
+    mac.update(body);
+    base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes())
+}
+
+/// Orders per second for `ORDERS` distinct deliveries of the modern Shopify fixture.
+fn intake(binary: &std::path::Path, postgres: bool) -> f64 {
+    let database = postgres.then(|| PostgresDatabase::create().expect("LEDGERBRIDGE_TEST_POSTGRES_URL is set"));
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = database
+        .as_ref()
+        .map(|d| d.url.clone())
+        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display()));
+    let mut serve = command_for(binary);
+    serve.current_dir(dir.path()).env("RUST_LOG", "error").args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+    ]);
+    let merchant = Merchant::pair(Server::start(serve), dir);
+    let mut company = Company::us_sample(0);
+    merchant.set_up("SALES_RECEIPT", &mut company);
+    let store = merchant.graphql(
+        "mutation($c: ID!, $i: AddStoreInput!) { addStore(connectionId: $c, input: $i) { store { webhookUrl } } }",
+        json!({ "c": merchant.connection_id, "i": { "platform": "SHOPIFY", "name": "Bench", "signingSecret": SECRET } }),
+    );
+    let webhook = store["data"]["addStore"]["store"]["webhookUrl"].as_str().expect("a webhook URL").to_owned();
+    let fixture: Value = serde_json::from_slice(
+        &std::fs::read(workspace_root().join("../shared/fixtures/orders/synthetic__shopify_orders_create_modern.json"))
+            .expect("the fixture"),
+    )
+    .expect("JSON");
+    let bodies: Vec<Vec<u8>> = (0..ORDERS)
+        .map(|i| {
+            let mut order = fixture.clone();
+            order["id"] = json!(7_000_000 + i);
+            order["name"] = json!(format!("#B{i}"));
+            serde_json::to_vec(&order).expect("JSON")
+        })
+        .collect();
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for client in 0..CLIENTS {
+            let (bodies, webhook) = (&bodies, &webhook);
+            scope.spawn(move || {
+                let http = reqwest::blocking::Client::new();
+                for (i, body) in bodies.iter().enumerate().skip(client).step_by(CLIENTS) {
+                    let status = http
+                        .post(webhook)
+                        .header("X-Shopify-Hmac-Sha256", sign(body))
+                        .header("X-Shopify-Topic", "orders/create")
+                        .header("X-Shopify-Webhook-Id", format!("bench-{i}"))
+                        .body(body.clone())
+                        .send()
+                        .expect("the server answers")
+                        .status();
+                    assert_eq!(status, 200, "delivery {i}");
+                }
+            });
+        }
+    });
+    let rate = ORDERS as f64 / started.elapsed().as_secs_f64();
+    let stored = merchant.data("query($c: ID!) { orderStats(connectionId: $c) { stores { storeName pending } } }");
+    let pending = stored["orderStats"]["stores"]
+        .as_array()
+        .and_then(|stores| stores.iter().find(|s| s["storeName"] == "Bench"))
+        .map_or(0, |s| s["pending"].as_u64().unwrap_or(0));
+    assert_eq!(pending as usize, ORDERS, "every delivery became one stored order");
+    rate
+}
+
+fn main() {
+    let binary = release_binary();
+    let mut databases = vec![("SQLite", false)];
+    if std::env::var_os("LEDGERBRIDGE_TEST_POSTGRES_URL").is_some() {
+        databases.push(("PostgreSQL", true));
+    }
+    println!("| measure | ours | target | ratio (ours / target) |");
+    println!("|---|---|---|---|");
+    let mut missed = false;
+    for (name, postgres) in databases {
+        let rate = intake(&binary, postgres);
+        missed |= rate < TARGET_PER_SECOND;
+        println!(
+            "| {name}: signed Shopify order webhooks verified and stored, {CLIENTS} clients | {rate:.0} orders/s | {TARGET_PER_SECOND:.0} orders/s | {:.2} |",
+            rate / TARGET_PER_SECOND
+        );
+    }
+    if missed {
+        println!("\nA target was missed.");
+        std::process::exit(1);
+    }
+}
