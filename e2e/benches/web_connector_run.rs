@@ -5,34 +5,17 @@
 //! Figures are ratios to limits measured or fixed in the same run, never timed tests.
 //! Run with `cargo bench -p e2e --bench web_connector_run`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
 use e2e::merchant::{Merchant, PASSWORD, sample_order};
 use e2e::quickbooks::Company;
-use e2e::server::{PostgresDatabase, Server, command_for, workspace_root};
+use e2e::server::{PostgresDatabase, Server, command_for, release_binary};
 use e2e::web_connector::RunReport;
 use serde_json::Value;
 
 /// The Web Connector gives up on a call after about two minutes.
 const WEB_CONNECTOR_LIMIT: Duration = Duration::from_secs(120);
-
-/// The release build of the server, built here when missing or when `LEDGERBRIDGE_BIN` is unset.
-fn release_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("LEDGERBRIDGE_BIN") {
-        return PathBuf::from(path);
-    }
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace_root())
-        .args(["build", "--release", "--quiet", "-p", "ledgerbridge", "--bin", "ledgerbridge"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the release build failed");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
-    target.join("release/ledgerbridge")
-}
 
 fn start(binary: &Path, database_url: Option<&str>) -> Merchant {
     let dir = tempfile::tempdir().expect("a temporary folder");

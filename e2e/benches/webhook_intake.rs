@@ -4,34 +4,17 @@
 //! The target is the intake issue's: at least 2,000 orders a second.
 //! Run with `cargo bench -p e2e --bench webhook_intake`.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Instant;
 
 use e2e::merchant::Merchant;
 use e2e::quickbooks::Company;
-use e2e::server::{PostgresDatabase, Server, command_for, workspace_root};
+use e2e::server::{PostgresDatabase, Server, command_for, release_binary, workspace_root};
 use serde_json::{Value, json};
 
 const ORDERS: usize = 4_000;
 const CLIENTS: usize = 8;
 const TARGET_PER_SECOND: f64 = 2_000.0;
 const SECRET: &str = "bench-signing-secret";
-
-fn release_binary() -> PathBuf {
-    if let Some(path) = std::env::var_os("LEDGERBRIDGE_BIN") {
-        return PathBuf::from(path);
-    }
-    let status = Command::new(env!("CARGO"))
-        .current_dir(workspace_root())
-        .args(["build", "--release", "--quiet", "-p", "ledgerbridge", "--bin", "ledgerbridge"])
-        .status()
-        .expect("cargo runs");
-    assert!(status.success(), "the release build failed");
-    let target =
-        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
-    target.join("release/ledgerbridge")
-}
 
 fn sign(body: &[u8]) -> String {
     use hmac::{Hmac, Mac};

@@ -24,6 +24,23 @@ pub fn binary() -> PathBuf {
     path
 }
 
+/// The release build of the binary, for benchmarks: `LEDGERBRIDGE_BIN`, else built here
+/// (cargo builds only what changed).
+pub fn release_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("LEDGERBRIDGE_BIN") {
+        return PathBuf::from(path);
+    }
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .current_dir(workspace_root())
+        .args(["build", "--release", "--quiet", "-p", "ledgerbridge", "--bin", "ledgerbridge"])
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "the release build failed");
+    let target =
+        std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| workspace_root().join("target"));
+    target.join("release/ledgerbridge")
+}
+
 /// The built dashboard, which `cargo xtask test` produces.
 pub fn dashboard_dir() -> PathBuf {
     let dir = workspace_root().join("frontend/dist");

@@ -28,7 +28,7 @@ use crate::qbxml::transactions::{
     Payment, TxnRef, customer_add, customer_query, receive_payment_add, transaction_add, transaction_delete,
     transaction_query_by_date, transaction_query_by_ref, transaction_void,
 };
-use crate::qbxml::transactions::{TxnHeader, TxnKind};
+use crate::qbxml::transactions::{TxnHeader, TxnKind, TxnLine};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
 use crate::quickbooks_lists::service::{append_entries, entries};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
@@ -103,10 +103,6 @@ impl SyncContext {
             sku_mappings: &self.sku_mappings,
             order_id: row.id,
         }
-    }
-
-    pub fn settings(&self) -> &crate::wizard::Settings {
-        &self.settings
     }
 
     /// Whether the cached item list has an item of this full name.
@@ -334,6 +330,22 @@ pub async fn preview(
     })
 }
 
+/// The other-charge items Ledgerbridge puts on a company (shipping, refunds) that `lines` use and
+/// QuickBooks does not have yet, each with its description, posting to the income account.
+pub(super) fn missing_other_charges(lines: &[TxnLine], ctx: &SyncContext, wanted: &[(&str, &str)]) -> Vec<NewItem> {
+    let Some(accounts) = &ctx.settings.accounts else { return Vec::new() };
+    wanted
+        .iter()
+        .filter(|(name, _)| lines.iter().any(|l| l.item == *name) && !ctx.has_item(name))
+        .map(|(name, description)| NewItem::OtherCharge {
+            name: (*name).into(),
+            description: (*description).into(),
+            income_account: accounts.income_account.clone(),
+            sales_tax_code: None,
+        })
+        .collect()
+}
+
 /// The items the transaction needs that QuickBooks does not have yet.
 fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
     let Some(accounts) = &ctx.settings.accounts else { return Vec::new() };
@@ -362,14 +374,7 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
             },
         })
         .collect();
-    if mapped.lines.iter().any(|l| l.item == SHIPPING_ITEM) && missing(SHIPPING_ITEM) {
-        items.push(NewItem::OtherCharge {
-            name: SHIPPING_ITEM.into(),
-            description: "Shipping and handling".into(),
-            income_account: income.clone(),
-            sales_tax_code: None,
-        });
-    }
+    items.extend(missing_other_charges(&mapped.lines, ctx, &[(SHIPPING_ITEM, "Shipping and handling")]));
     if mapped.lines.iter().any(|l| l.item == DISCOUNT_ITEM) && missing(DISCOUNT_ITEM) {
         let account = accounts.discount_account.clone().unwrap_or(income);
         items.push(NewItem::Discount {

@@ -160,6 +160,13 @@ impl Plan {
         }
     }
 
+    /// Whether any step left sends orders or refunds (and so needs the mapping context).
+    pub fn sends_orders_or_refunds(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::SendOrders { .. } | Step::SyncOrder { .. } | Step::SyncRefund { .. }))
+    }
+
     /// The refund in front, if a refund step is in front.
     pub fn front_refund(&self) -> Option<(Uuid, RefundStage)> {
         match self.steps.front() {

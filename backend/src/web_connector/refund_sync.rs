@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::explain;
-use super::order_sync::SyncContext;
+use super::order_sync::{SyncContext, missing_other_charges};
 use crate::db_enum;
 use crate::domain::Money;
 use crate::entities::{store_order, store_refund};
@@ -196,21 +196,13 @@ fn money_request(p: &Prepared, customer: &str, credit_memo: TxnRef<'_>) -> Strin
     }
 }
 
-/// The refund item, made on first use like the shipping and discount items.
+/// The refund item (and the shipping item), made on first use.
 fn items_to_create(mapped: &MappedRefund, ctx: &SyncContext) -> Vec<NewItem> {
-    let Some(accounts) = &ctx.settings().accounts else { return Vec::new() };
-    let mut items = Vec::new();
-    for (name, description) in [(REFUND_ITEM, "Web store refunds"), (SHIPPING_ITEM, "Shipping and handling")] {
-        if mapped.lines.iter().any(|l| l.item == name) && !ctx.has_item(name) {
-            items.push(NewItem::OtherCharge {
-                name: name.into(),
-                description: description.into(),
-                income_account: accounts.income_account.clone(),
-                sales_tax_code: None,
-            });
-        }
-    }
-    items
+    missing_other_charges(
+        &mapped.lines,
+        ctx,
+        &[(REFUND_ITEM, "Web store refunds"), (SHIPPING_ITEM, "Shipping and handling")],
+    )
 }
 
 /// Applies QuickBooks' answer to a refund's stage; returns the next stage, if any.

@@ -424,44 +424,29 @@ pub async fn send_request_xml(
         // The last request's answer never arrived: reading again is safe.
         plan.recover_lost_answer();
     }
-    let mut sync_context = None;
+    // What orders and refunds are mapped with, loaded once for this call when it sends any.
+    let sync_context =
+        if plan.sends_orders_or_refunds() { Some(SyncContext::load(db, &connection).await?) } else { None };
     let request = loop {
-        if plan.order_queue().is_some() {
-            if sync_context.is_none() {
-                sync_context = Some(SyncContext::load(db, &connection).await?);
-            }
-            let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
-            fill_order_queue(db, bus, ctx, connection.id, &mut plan).await?;
-            continue;
-        }
-        if let Some((refund_id, stage)) = plan.front_refund() {
-            if sync_context.is_none() {
-                sync_context = Some(SyncContext::load(db, &connection).await?);
-            }
-            let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
-            match refund_sync::request(db, bus, ctx, refund_id, &stage, version).await? {
-                Some(request) => break request,
-                None => {
-                    plan.complete_refund_step(None);
-                    continue;
+        let ctx = sync_context.as_ref();
+        match (ctx, plan.order_queue(), plan.front_refund(), plan.front_order()) {
+            (Some(ctx), Some(_), _, _) => fill_order_queue(db, bus, ctx, connection.id, &mut plan).await?,
+            (Some(ctx), _, Some((refund_id, stage)), _) => {
+                match refund_sync::request(db, bus, ctx, refund_id, &stage, version).await? {
+                    Some(request) => break request,
+                    None => plan.complete_refund_step(None),
                 }
             }
-        }
-        match plan.front_order() {
-            None => match plan.next_request(version) {
-                Some(request) => break request,
-                None => return Ok(String::new()),
-            },
-            Some((order_id, stage)) => {
-                if sync_context.is_none() {
-                    sync_context = Some(SyncContext::load(db, &connection).await?);
-                }
-                let ctx = sync_context.as_ref().ok_or_else(|| ServiceError::Internal("no sync context".into()))?;
+            (Some(ctx), _, _, Some((order_id, stage))) => {
                 match order_sync::request(db, bus, ctx, order_id, &stage, version).await? {
                     Some(request) => break request,
                     None => plan.skip_order(),
                 }
             }
+            _ => match plan.next_request(version) {
+                Some(request) => break request,
+                None => return Ok(String::new()),
+            },
         }
     };
     let mut active: wc_session::ActiveModel = session.into();
