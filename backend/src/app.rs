@@ -30,6 +30,8 @@ pub struct AppState {
     pub progress_bus: ProgressBus,
     pub inventory_bus: InventoryBus,
     pub sales_bus: crate::quickbooks_sales::SalesBus,
+    /// Woken when a webhook delivery is stored, for the intake worker to act on it.
+    pub intake_wake: Arc<tokio::sync::Notify>,
     pub config: Arc<Config>,
 }
 
@@ -89,6 +91,7 @@ impl Application {
             progress_bus: ProgressBus::new(),
             inventory_bus: InventoryBus::new(),
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
+            intake_wake: Arc::default(),
             config: Arc::new(config),
         };
         let router = router(state.clone());
@@ -110,9 +113,12 @@ impl Application {
 
     /// Serves until `shutdown` completes, then finishes the requests in flight.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        let deliveries = crate::inventory::push::spawn_worker(self.state.db.clone(), self.state.log_bus.clone());
+        let state = &self.state;
+        let deliveries = crate::inventory::push::spawn_worker(state.db.clone(), state.log_bus.clone());
+        let intake = crate::webhooks::worker::spawn(state.db.clone(), state.log_bus.clone(), state.intake_wake.clone());
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         deliveries.abort();
+        intake.abort();
         served
     }
 }

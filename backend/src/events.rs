@@ -2,23 +2,55 @@
 //! to live GraphQL subscribers. What is published is already stored, so a subscriber that
 //! falls behind skips ahead (and may re-read from the database) rather than holding memory.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::broadcast;
 
 pub struct Bus<T> {
     sender: broadcast::Sender<Arc<T>>,
+    /// Set on a holding bus: what is published waits here for [`Bus::release_into`].
+    held: Option<Arc<Mutex<Vec<T>>>>,
 }
 
 impl<T> Bus<T> {
     pub fn new() -> Self {
         let (sender, _) = broadcast::channel(1024);
-        Self { sender }
+        Self { sender, held: None }
+    }
+
+    /// A bus that keeps what is published until it is released: for work inside a database
+    /// transaction, whose records exist only once it commits (a rolled-back batch must not
+    /// have shown subscribers entries that are not there).
+    pub fn holding() -> Self {
+        let (sender, _) = broadcast::channel(1);
+        Self { sender, held: Some(Arc::default()) }
     }
 
     /// Publishes to whoever listens; nobody listening is not an error.
     pub fn publish(&self, value: T) {
-        let _ = self.sender.send(Arc::new(value));
+        match &self.held {
+            Some(held) => held.lock().unwrap_or_else(PoisonError::into_inner).push(value),
+            None => {
+                let _ = self.sender.send(Arc::new(value));
+            }
+        }
+    }
+
+    /// Publishes on `target` what this holding bus kept, in order, and forgets it.
+    pub fn release_into(&self, target: &Bus<T>) {
+        if let Some(held) = &self.held {
+            let values = std::mem::take(&mut *held.lock().unwrap_or_else(PoisonError::into_inner));
+            for value in values {
+                target.publish(value);
+            }
+        }
+    }
+
+    /// Forgets what this holding bus kept (its transaction rolled back).
+    pub fn discard(&self) {
+        if let Some(held) = &self.held {
+            held.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<T>> {
@@ -28,12 +60,34 @@ impl<T> Bus<T> {
 
 impl<T> Clone for Bus<T> {
     fn clone(&self) -> Self {
-        Self { sender: self.sender.clone() }
+        Self { sender: self.sender.clone(), held: self.held.clone() }
     }
 }
 
 impl<T> Default for Bus<T> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Bus;
+
+    #[tokio::test]
+    async fn a_holding_bus_publishes_only_what_it_releases() {
+        let live = Bus::<u32>::new();
+        let mut subscriber = live.subscribe();
+        let held = Bus::holding();
+        held.publish(1);
+        held.discard();
+        held.publish(2);
+        held.publish(3);
+        assert!(subscriber.try_recv().is_err(), "nothing reaches subscribers before the release");
+        held.release_into(&live);
+        assert_eq!(*subscriber.recv().await.unwrap(), 2);
+        assert_eq!(*subscriber.recv().await.unwrap(), 3);
+        held.release_into(&live);
+        assert!(subscriber.try_recv().is_err(), "a release publishes once");
     }
 }

@@ -1,7 +1,9 @@
 //! Webhook intake throughput against the release server: signed Shopify orders/create
-//! deliveries (HMAC checked, the raw delivery kept, the order stored and logged) from eight
-//! client threads, on SQLite and on PostgreSQL (when `LEDGERBRIDGE_TEST_POSTGRES_URL` is set).
-//! The target is the intake issue's: at least 2,000 orders a second.
+//! deliveries from eight client threads, on SQLite and on PostgreSQL (when
+//! `LEDGERBRIDGE_TEST_POSTGRES_URL` is set). Two figures per database: deliveries answered
+//! (HMAC checked and the raw delivery stored: what the store waits for), and orders made
+//! (every delivery stored as an order and logged by the intake worker, counted until the
+//! last one). The target is the intake issue's: at least 2,000 orders a second.
 //! Run with `cargo bench -p e2e --bench webhook_intake`.
 
 use std::time::Instant;
@@ -23,8 +25,9 @@ fn sign(body: &[u8]) -> String {
     base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes())
 }
 
-/// Orders per second for `ORDERS` distinct deliveries of the modern Shopify fixture.
-fn intake(binary: &std::path::Path, postgres: bool) -> f64 {
+/// Deliveries answered per second, and orders made per second, for `ORDERS` distinct
+/// deliveries of the modern Shopify fixture.
+fn intake(binary: &std::path::Path, postgres: bool) -> (f64, f64) {
     let database = postgres.then(|| PostgresDatabase::create().expect("LEDGERBRIDGE_TEST_POSTGRES_URL is set"));
     let dir = tempfile::tempdir().expect("a temporary folder");
     let url = database
@@ -81,14 +84,16 @@ fn intake(binary: &std::path::Path, postgres: bool) -> f64 {
             });
         }
     });
-    let rate = ORDERS as f64 / started.elapsed().as_secs_f64();
+    let answered = ORDERS as f64 / started.elapsed().as_secs_f64();
+    merchant.settle_webhooks();
+    let made = ORDERS as f64 / started.elapsed().as_secs_f64();
     let stored = merchant.data("query($c: ID!) { orderStats(connectionId: $c) { stores { storeName pending } } }");
     let pending = stored["orderStats"]["stores"]
         .as_array()
         .and_then(|stores| stores.iter().find(|s| s["storeName"] == "Bench"))
         .map_or(0, |s| s["pending"].as_u64().unwrap_or(0));
     assert_eq!(pending as usize, ORDERS, "every delivery became one stored order");
-    rate
+    (answered, made)
 }
 
 fn main() {
@@ -101,12 +106,14 @@ fn main() {
     println!("|---|---|---|---|");
     let mut missed = false;
     for (name, postgres) in databases {
-        let rate = intake(&binary, postgres);
-        missed |= rate < TARGET_PER_SECOND;
-        println!(
-            "| {name}: signed Shopify order webhooks verified and stored, {CLIENTS} clients | {rate:.0} orders/s | {TARGET_PER_SECOND:.0} orders/s | {:.2} |",
-            rate / TARGET_PER_SECOND
-        );
+        let (answered, made) = intake(&binary, postgres);
+        for (what, rate) in [("deliveries verified, stored and answered", answered), ("orders made from them", made)] {
+            missed |= rate < TARGET_PER_SECOND;
+            println!(
+                "| {name}: {what}, {ORDERS} signed Shopify webhooks from {CLIENTS} clients | {rate:.0}/s | {TARGET_PER_SECOND:.0}/s | {:.2} |",
+                rate / TARGET_PER_SECOND
+            );
+        }
     }
     if missed {
         println!("\nA target was missed.");

@@ -71,6 +71,22 @@ impl Merchant {
         WebConnector::new(&self.server.url(""), &self.user_name, password)
     }
 
+    /// Waits until the webhooks stores sent are made into orders: the server answers a store
+    /// once the delivery is stored, and acts on it just after.
+    pub fn settle_webhooks(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let data = self.data("query($c: ID!) { stores(connectionId: $c) { name webhooksWaiting } }");
+            let waiting: i64 =
+                data["stores"].as_array().expect("stores").iter().filter_map(|s| s["webhooksWaiting"].as_i64()).sum();
+            if waiting == 0 {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "webhooks still waiting after 20 s: {data}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
     pub fn log_kinds(&self) -> Vec<String> {
         let data =
             self.data("query($c: ID!) { transactionLog(connectionId: $c, first: 200) { edges { node { kind } } } }");

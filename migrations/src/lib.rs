@@ -17,6 +17,7 @@ mod m20261126_000009_webhook_events;
 mod m20261126_000010_sku_mappings;
 mod m20261127_000011_store_refunds;
 mod m20261127_000012_inventory_push;
+mod m20261127_000013_webhook_intake_queue;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000010_sku_mappings::Migration),
             Box::new(m20261127_000011_store_refunds::Migration),
             Box::new(m20261127_000012_inventory_push::Migration),
+            Box::new(m20261127_000013_webhook_intake_queue::Migration),
         ]
     }
 }

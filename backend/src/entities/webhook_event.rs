@@ -9,7 +9,8 @@ pub struct Model {
     pub topic: String,
     /// The store's delivery id; a generated one when the store sends none.
     pub event_id: String,
-    /// ORDER_STORED, IGNORED, MALFORMED or REFUSED.
+    /// RECEIVED (stored, waiting for the intake worker), ORDER_STORED, REFUND_STORED,
+    /// ORDER_UNKNOWN, IGNORED or MALFORMED.
     pub outcome: String,
     pub raw_body: String,
     pub order_id: Option<Uuid>,

@@ -314,16 +314,7 @@ impl StoredOrder {
     }
     /// The webhook deliveries that carried this order, raw as the store sent them (for audit).
     async fn deliveries(&self, ctx: &Context<'_>) -> ApiResult<Vec<WebhookDelivery>> {
-        Ok(service::deliveries(&app(ctx).db, self.0.id)
-            .await?
-            .into_iter()
-            .map(|d| WebhookDelivery {
-                topic: d.topic,
-                received_at: d.received_at,
-                outcome: d.outcome,
-                raw_body: d.raw_body,
-            })
-            .collect())
+        Ok(service::deliveries(&app(ctx).db, self.0.id).await?.into_iter().map(WebhookDelivery::from).collect())
     }
     /// The refunds the store reported, each a credit memo in QuickBooks once synced.
     async fn refunds(&self, ctx: &Context<'_>) -> ApiResult<Vec<OrderRefund>> {
@@ -379,8 +370,25 @@ impl From<crate::entities::store_refund::Model> for OrderRefund {
 pub struct WebhookDelivery {
     pub topic: String,
     pub received_at: DateTime<Utc>,
+    /// RECEIVED (stored, about to be acted on), ORDER_STORED, REFUND_STORED, ORDER_UNKNOWN
+    /// (a refund for an order not received), IGNORED (a topic Ledgerbridge does not act on)
+    /// or MALFORMED.
     pub outcome: String,
+    /// Why it could not be read, or why acting on it failed (it is then tried again).
+    pub error: Option<String>,
     pub raw_body: String,
+}
+
+impl From<crate::entities::webhook_event::Model> for WebhookDelivery {
+    fn from(row: crate::entities::webhook_event::Model) -> Self {
+        Self {
+            topic: row.topic,
+            received_at: row.received_at,
+            outcome: row.outcome,
+            error: row.error,
+            raw_body: row.raw_body,
+        }
+    }
 }
 
 /// What importing one order did.

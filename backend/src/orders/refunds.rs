@@ -1,7 +1,9 @@
 //! Storing the refunds stores report, once each, for the Web Connector to send as credit memos.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, Set,
+};
 use uuid::Uuid;
 
 use super::model::Refund;
@@ -14,7 +16,7 @@ use crate::transaction_log::{LogBus, LogKind, NewLogEntry, record_log_entry};
 /// Stores the refunds of `order` not stored yet; returns how many were new. A refund sent
 /// again (Shopify retries, every orders/updated repeats them) is the one already stored.
 pub async fn record_refunds(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     bus: &LogBus,
     order: &store_order::Model,
     refunds: &[Refund],
@@ -75,7 +77,7 @@ pub async fn record_refunds(
 /// A refund that arrived on its own (Shopify's refunds/create): kept on the stored order's
 /// payload and stored for sending. `None` when the order is not known (yet).
 pub async fn attach_refund(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     bus: &LogBus,
     store_id: Uuid,
     order_external_id: &str,

@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -17,7 +17,8 @@ use crate::error::{ServiceError, ServiceResult};
 use crate::stores::find_owned_store;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 use crate::wizard::ChangedAfterSync;
-use crate::wizard::service::load as load_wizard;
+use crate::wizard::Settings;
+use crate::wizard::service::settings_of;
 
 /// Where an order stands with QuickBooks.
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -70,16 +71,24 @@ fn passes_filter(filter: &[String], order: &Order) -> bool {
 /// Stores an order, or updates the stored one with the same store and external id: importing
 /// twice never makes two orders. The Orders step's status filter decides PENDING or FILTERED.
 pub async fn upsert_order(
-    db: &DatabaseConnection,
+    db: &impl ConnectionTrait,
     bus: &LogBus,
     store: &store::Model,
     order: Order,
 ) -> ServiceResult<ImportOutcome> {
-    let connection = crate::entities::qb_connection::Entity::find_by_id(store.connection_id)
-        .one(db)
-        .await?
-        .ok_or(ServiceError::NotFound("connection"))?;
-    let settings = load_wizard(db, &connection).await?.settings;
+    let settings = settings_of(db, store.connection_id).await?;
+    upsert_order_with(db, bus, store, &settings, order).await
+}
+
+/// [`upsert_order`] with the connection's settings already read: many orders of one store
+/// stored in a row read them once.
+pub async fn upsert_order_with(
+    db: &impl ConnectionTrait,
+    bus: &LogBus,
+    store: &store::Model,
+    settings: &Settings,
+    order: Order,
+) -> ServiceResult<ImportOutcome> {
     let filter = settings.orders.as_ref().map(|o| o.status_filter.clone()).unwrap_or_default();
     let status = if passes_filter(&filter, &order) { OrderStatus::Pending } else { OrderStatus::Filtered };
     let payload = serde_json::to_value(&order).map_err(ServiceError::internal)?;

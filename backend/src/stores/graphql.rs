@@ -7,6 +7,7 @@ use super::service::{self, Platform};
 use crate::db_enum;
 use crate::entities::store;
 use crate::graphql::{ApiResult, app, caller, parse_id};
+use crate::orders::graphql::WebhookDelivery;
 
 pub struct Store(pub store::Model);
 
@@ -53,6 +54,21 @@ impl Store {
                 next_attempt_at: d.next_attempt_at,
             })
             .collect())
+    }
+    /// The latest webhook deliveries from the store, newest first, raw as sent (for audit and
+    /// support): whether each became an order, was ignored, or could not be read, and why.
+    async fn webhook_deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20, validator(minimum = 1, maximum = 100))] first: i32,
+    ) -> ApiResult<Vec<WebhookDelivery>> {
+        let rows = service::webhook_deliveries(&app(ctx).db, self.0.id, first as u64).await?;
+        Ok(rows.into_iter().map(WebhookDelivery::from).collect())
+    }
+    /// Deliveries stored and answered but not made into orders yet: each is acted on within
+    /// moments, so a number that stays above zero means something is wrong (see the log).
+    async fn webhooks_waiting(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        Ok(service::webhooks_waiting(&app(ctx).db, self.0.id).await?.try_into().unwrap_or(i32::MAX))
     }
 }
 

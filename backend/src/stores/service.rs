@@ -129,3 +129,31 @@ pub async fn inventory_deliveries(
         .all(db)
         .await?)
 }
+
+/// A store's latest webhook deliveries, newest first (`limit` at most 100).
+pub async fn webhook_deliveries(
+    db: &DatabaseConnection,
+    store_id: Uuid,
+    limit: u64,
+) -> ServiceResult<Vec<crate::entities::webhook_event::Model>> {
+    use crate::entities::webhook_event;
+    use sea_orm::QuerySelect;
+    Ok(webhook_event::Entity::find()
+        .filter(webhook_event::Column::StoreId.eq(store_id))
+        .order_by_desc(webhook_event::Column::ReceivedAt)
+        .order_by_desc(webhook_event::Column::Id)
+        .limit(limit.min(100))
+        .all(db)
+        .await?)
+}
+
+/// How many of a store's deliveries are stored and not yet made into orders.
+pub async fn webhooks_waiting(db: &DatabaseConnection, store_id: Uuid) -> ServiceResult<u64> {
+    use crate::entities::webhook_event;
+    use sea_orm::PaginatorTrait;
+    Ok(webhook_event::Entity::find()
+        .filter(webhook_event::Column::StoreId.eq(store_id))
+        .filter(webhook_event::Column::Outcome.eq(crate::webhooks::RECEIVED))
+        .count(db)
+        .await?)
+}

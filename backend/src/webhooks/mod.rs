@@ -1,10 +1,15 @@
 //! Store webhooks: signatures checked before anything is parsed, every delivery kept raw and
-//! de-duplicated, and Shopify's and WooCommerce's order payloads mapped into the one order model.
+//! de-duplicated and answered at once, then turned into orders by a worker; Shopify's and
+//! WooCommerce's order payloads mapped into the one order model.
+mod intake;
 pub mod routes;
 mod service;
 pub mod shopify;
 pub mod signature;
 pub mod woocommerce;
+pub mod worker;
+
+pub use service::RECEIVED;
 
 use crate::domain::{Money, MoneyError};
 

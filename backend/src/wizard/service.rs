@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::OnConflict,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait, sea_query::OnConflict,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -50,23 +50,40 @@ fn decode<T: DeserializeOwned>(rows: &HashMap<WizardStepKind, wizard_step::Model
     rows.get(&step).and_then(|row| serde_json::from_value(row.data.clone()).ok())
 }
 
-pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<WizardState> {
-    let rows: HashMap<WizardStepKind, wizard_step::Model> = wizard_step::Entity::find()
-        .filter(wizard_step::Column::ConnectionId.eq(connection.id))
+async fn step_rows(
+    db: &impl ConnectionTrait,
+    connection_id: Uuid,
+) -> ServiceResult<HashMap<WizardStepKind, wizard_step::Model>> {
+    Ok(wizard_step::Entity::find()
+        .filter(wizard_step::Column::ConnectionId.eq(connection_id))
         .all(db)
         .await?
         .into_iter()
         .filter_map(|row| Some((db_enum::from_db::<WizardStepKind>(&row.step)?, row)))
-        .collect();
-    let settings = Settings {
-        sync_direction: decode(&rows, WizardStepKind::SyncDirection),
-        orders: decode(&rows, WizardStepKind::Orders),
-        customers: decode(&rows, WizardStepKind::Customers),
-        accounts: decode(&rows, WizardStepKind::Accounts),
-        sales_tax: decode(&rows, WizardStepKind::SalesTax),
-        products: decode(&rows, WizardStepKind::Products),
-        notifications: decode(&rows, WizardStepKind::Notifications),
-    };
+        .collect())
+}
+
+fn settings_from(rows: &HashMap<WizardStepKind, wizard_step::Model>) -> Settings {
+    Settings {
+        sync_direction: decode(rows, WizardStepKind::SyncDirection),
+        orders: decode(rows, WizardStepKind::Orders),
+        customers: decode(rows, WizardStepKind::Customers),
+        accounts: decode(rows, WizardStepKind::Accounts),
+        sales_tax: decode(rows, WizardStepKind::SalesTax),
+        products: decode(rows, WizardStepKind::Products),
+        notifications: decode(rows, WizardStepKind::Notifications),
+    }
+}
+
+/// A connection's saved settings alone (one query): what order intake needs, without the
+/// lists and suggestions the wizard page shows.
+pub async fn settings_of(db: &impl ConnectionTrait, connection_id: Uuid) -> ServiceResult<Settings> {
+    Ok(settings_from(&step_rows(db, connection_id).await?))
+}
+
+pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<WizardState> {
+    let rows = step_rows(db, connection.id).await?;
+    let settings = settings_from(&rows);
     let lists_read_at = read_status(db, connection.id).await?.into_iter().map(|r| r.read_at).max();
     let account_suggestions = suggest_accounts(&entries(db, connection.id, ListKind::Account).await?);
     Ok(WizardState {

@@ -6,4 +6,5 @@ mod accounts;
 mod health;
 mod tenancy;
 mod transaction_log;
+mod webhook_intake;
 mod wizard;

@@ -95,11 +95,13 @@ fn an_order_cancelled_after_it_synced_is_voided_keeping_its_number_when_the_sett
             .as_u16()
     };
     assert_eq!(deliver("orders/create", "c-1"), 200);
+    paired.settle_webhooks();
     paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(company.transactions.len(), 1);
     assert!(!company.transactions[0].voided);
 
     assert_eq!(deliver("orders/cancelled", "x-1"), 200);
+    paired.settle_webhooks();
     let run = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(run.progress, vec![100], "one round trip voids it: {run:?}");
     let receipt = &company.transactions[0];

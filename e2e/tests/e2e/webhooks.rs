@@ -96,6 +96,8 @@ fn every_fixture_ingests_through_its_signed_webhook_and_bad_deliveries_store_not
             post(&shopify, &[("X-Shopify-Hmac-Sha256", &sign(&body)), ("X-Shopify-Topic", "orders/create")], body);
         assert_eq!(status, 200, "{name}: {answer}");
     }
+    // Answered once stored; the orders are made just after.
+    paired.settle_webhooks();
     let numbers = order_numbers(&paired);
     assert!(numbers.iter().any(|(n, _)| n == "#4821"), "{numbers:?}");
     assert!(numbers.iter().any(|(n, _)| n == "#1001"), "{numbers:?}");
@@ -157,7 +159,21 @@ fn every_fixture_ingests_through_its_signed_webhook_and_bad_deliveries_store_not
         .unwrap_or(413);
     assert_eq!(status, 413);
 
+    paired.settle_webhooks();
     assert_eq!(order_numbers(&paired).len(), 3, "nothing bad was stored as an order");
+    // Every signed delivery is kept, with what became of it.
+    let stores = paired.data("query($c: ID!) { stores(connectionId: $c) { name webhooksWaiting webhookDeliveries(first: 100) { topic outcome error rawBody } } }");
+    let shopify_deliveries = stores["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "My Shopify")
+        .map(|s| s["webhookDeliveries"].as_array().unwrap().clone())
+        .unwrap();
+    let outcomes: Vec<&str> = shopify_deliveries.iter().map(|d| d["outcome"].as_str().unwrap()).collect();
+    assert_eq!(outcomes, ["IGNORED", "MALFORMED", "ORDER_STORED", "ORDER_STORED", "ORDER_STORED"], "newest first");
+    assert_eq!(shopify_deliveries[1]["rawBody"], "{not json", "kept for support");
+    assert!(shopify_deliveries[1]["error"].as_str().unwrap().contains("not valid JSON"), "{shopify_deliveries:?}");
     let data = paired.data("query($c: ID!) { orders(connectionId: $c) { edges { node { externalId deliveries { topic outcome rawBody } } } } }");
     let modern_order = data["orders"]["edges"]
         .as_array()
@@ -211,6 +227,7 @@ fn a_shopify_and_a_woocommerce_order_reach_quickbooks_with_the_store_totals() {
             .0,
         200
     );
+    paired.settle_webhooks();
 
     let run = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(run.progress.last(), Some(&100), "{run:?}");
@@ -254,13 +271,25 @@ fn a_shopify_and_a_woocommerce_order_reach_quickbooks_with_the_store_totals() {
     let mut unknown = refund.clone();
     unknown["order_id"] = json!(42);
     let unknown = serde_json::to_vec(&unknown).unwrap();
-    assert_eq!(send(headers("refund-3", &sign(&unknown)), unknown).1, "order not known yet");
+    assert_eq!(send(headers("refund-3", &sign(&unknown)), unknown), (200, "ok".to_owned()));
     let mut woo_order: Value = serde_json::from_slice(&fixture("synthetic__woocommerce_order_created.json")).unwrap();
     woo_order["refunds"] = json!([{ "id": 9901, "reason": "Late", "total": "-10.00" }]);
     let woo_body = serde_json::to_vec(&woo_order).unwrap();
     let woo_headers = [("X-WC-Webhook-Signature", sign(&woo_body)), ("X-WC-Webhook-Topic", "order.updated".to_owned())];
     let pairs: Vec<(&str, &str)> = woo_headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(post(&woo, &pairs, woo_body).0, 200);
+    paired.settle_webhooks();
+    let stores =
+        paired.data("query($c: ID!) { stores(connectionId: $c) { name webhookDeliveries(first: 3) { outcome } } }");
+    let outcomes: Vec<&Value> = stores["stores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "My Shopify")
+        .flat_map(|s| s["webhookDeliveries"].as_array().unwrap())
+        .map(|d| &d["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("ORDER_UNKNOWN"), &json!("REFUND_STORED"), &json!("REFUND_STORED")], "newest first");
 
     let run = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(run.progress.last(), Some(&100), "{run:?}");

@@ -1,0 +1,296 @@
+//! The intake worker: turns stored webhook deliveries into orders and refunds, oldest first.
+//! A batch of deliveries is one database transaction (on SQLite the commit is what costs), its
+//! log entries shown to subscribers only once it commits. A delivery is taken by marking it
+//! PROCESSING inside that transaction, so another replica skips it, and a crash leaves it
+//! RECEIVED for the next pass: none is lost and none is acted on twice.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
+use tokio::sync::Notify;
+use uuid::Uuid;
+
+use super::intake::{self, Intake};
+use super::service::RECEIVED;
+use crate::db_enum;
+use crate::entities::{store, store_order, webhook_event};
+use crate::error::ServiceResult;
+use crate::orders::OrderStatus;
+use crate::orders::refunds::attach_refund;
+use crate::orders::service::upsert_order_with;
+use crate::stores::Platform;
+use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
+use crate::wizard::service::settings_of;
+use crate::wizard::{CancelledAfterSync, Settings};
+
+/// Deliveries taken in one transaction.
+const BATCH: u64 = 200;
+/// Never committed: a delivery being acted on inside the worker's open transaction.
+const PROCESSING: &str = "PROCESSING";
+
+/// Acts on stored deliveries as they arrive (woken by each one) and once a second (for those
+/// another replica stored, and those left waiting by an error) until the process stops. The
+/// first pass, at start-up, takes what a stopped server left.
+pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            match process_waiting(&db, &bus).await {
+                // A full batch: more are probably waiting.
+                Ok(taken) if taken as u64 == BATCH => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "stored webhooks wait to become orders"),
+            }
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+        }
+    })
+}
+
+/// Acts on up to one batch of waiting deliveries; returns how many were taken. When the
+/// batch fails as a whole, each delivery is tried on its own, so one the database refuses
+/// does not hold back the others.
+pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usize> {
+    let held = LogBus::holding();
+    match process_batch(db, &held, None).await {
+        Ok(taken) => {
+            held.release_into(bus);
+            Ok(taken)
+        }
+        Err(err) => {
+            held.discard();
+            tracing::warn!(error = %err, "a batch of webhooks failed; trying them one by one");
+            one_by_one(db, bus).await
+        }
+    }
+}
+
+async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usize> {
+    let waiting: Vec<Uuid> = webhook_event::Entity::find()
+        .select_only()
+        .column(webhook_event::Column::Id)
+        .filter(webhook_event::Column::Outcome.eq(RECEIVED))
+        .order_by_asc(webhook_event::Column::ReceivedAt)
+        .order_by_asc(webhook_event::Column::Id)
+        .limit(BATCH)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut taken = 0;
+    for id in waiting {
+        let held = LogBus::holding();
+        match process_batch(db, &held, Some(id)).await {
+            Ok(n) => {
+                held.release_into(bus);
+                taken += n;
+            }
+            Err(err) => {
+                held.discard();
+                // Kept waiting with the reason, for support; tried again on the next pass.
+                tracing::error!(error = %err, delivery = %id, "a stored webhook could not become an order");
+                webhook_event::Entity::update_many()
+                    .col_expr(webhook_event::Column::Error, Expr::value(Some(err.to_string())))
+                    .filter(webhook_event::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
+            }
+        }
+    }
+    Ok(taken)
+}
+
+/// One transaction: take the waiting deliveries (or the one named), act on each, commit.
+async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>) -> ServiceResult<usize> {
+    let txn = db.begin().await?;
+    // Taking them is the transaction's first statement, a write: on SQLite it takes the write
+    // lock at once, rather than failing to upgrade a read later.
+    let mut take = webhook_event::Entity::update_many()
+        .col_expr(webhook_event::Column::Outcome, Expr::value(PROCESSING))
+        .filter(webhook_event::Column::Outcome.eq(RECEIVED));
+    take = match only {
+        Some(id) => take.filter(webhook_event::Column::Id.eq(id)),
+        None => take.filter(
+            webhook_event::Column::Id.in_subquery(
+                Query::select()
+                    .column(webhook_event::Column::Id)
+                    .from(webhook_event::Entity)
+                    .and_where(webhook_event::Column::Outcome.eq(RECEIVED))
+                    .order_by(webhook_event::Column::ReceivedAt, sea_orm::Order::Asc)
+                    .order_by(webhook_event::Column::Id, sea_orm::Order::Asc)
+                    .limit(BATCH)
+                    .to_owned(),
+            ),
+        ),
+    };
+    if take.exec(&txn).await?.rows_affected == 0 {
+        txn.rollback().await?;
+        return Ok(0);
+    }
+    let events = webhook_event::Entity::find()
+        .filter(webhook_event::Column::Outcome.eq(PROCESSING))
+        .order_by_asc(webhook_event::Column::ReceivedAt)
+        .order_by_asc(webhook_event::Column::Id)
+        .all(&txn)
+        .await?;
+    let mut known = Known::default();
+    for event in &events {
+        act(&txn, bus, &mut known, event).await?;
+    }
+    txn.commit().await?;
+    Ok(events.len())
+}
+
+/// Stores and settings read once per batch.
+#[derive(Default)]
+struct Known {
+    stores: HashMap<Uuid, Option<store::Model>>,
+    settings: HashMap<Uuid, Settings>,
+}
+
+impl Known {
+    async fn store(&mut self, db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<Option<store::Model>> {
+        if let std::collections::hash_map::Entry::Vacant(slot) = self.stores.entry(id) {
+            slot.insert(store::Entity::find_by_id(id).one(db).await?);
+        }
+        Ok(self.stores.get(&id).cloned().flatten())
+    }
+
+    async fn settings(&mut self, db: &impl ConnectionTrait, connection_id: Uuid) -> ServiceResult<&Settings> {
+        Ok(match self.settings.entry(connection_id) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => slot.insert(settings_of(db, connection_id).await?),
+        })
+    }
+}
+
+async fn finish(
+    db: &impl ConnectionTrait,
+    event: &webhook_event::Model,
+    outcome: &str,
+    order_id: Option<Uuid>,
+    error: Option<String>,
+) -> ServiceResult<()> {
+    webhook_event::Entity::update_many()
+        .col_expr(webhook_event::Column::Outcome, Expr::value(outcome))
+        .col_expr(webhook_event::Column::OrderId, Expr::value(order_id))
+        .col_expr(webhook_event::Column::Error, Expr::value(error))
+        .filter(webhook_event::Column::Id.eq(event.id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Makes the order or refund one delivery carries.
+async fn act(
+    db: &impl ConnectionTrait,
+    bus: &LogBus,
+    known: &mut Known,
+    event: &webhook_event::Model,
+) -> ServiceResult<()> {
+    let Some(store) = known.store(db, event.store_id).await? else {
+        return finish(db, event, "IGNORED", None, Some("the store was removed".to_owned())).await;
+    };
+    let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
+    let log = |level: LogLevel, kind: LogKind, message: String| {
+        let mut entry = NewLogEntry::info(store.connection_id, kind, message);
+        entry.level = level;
+        entry
+    };
+    match intake::read(platform, &event.topic, event.raw_body.as_bytes()) {
+        Ok(Some(Intake::Upsert(order))) => {
+            let settings = known.settings(db, store.connection_id).await?;
+            let stored = upsert_order_with(db, bus, &store, settings, order).await?.order;
+            finish(db, event, "ORDER_STORED", Some(stored.id), None).await
+        }
+        Ok(Some(Intake::Cancel(order))) => {
+            let settings = known.settings(db, store.connection_id).await?.clone();
+            let stored = upsert_order_with(db, bus, &store, &settings, order).await?.order;
+            let id = stored.id;
+            cancel(db, bus, &store, &settings, stored).await?;
+            finish(db, event, "ORDER_STORED", Some(id), None).await
+        }
+        Ok(Some(Intake::Refund { order_external_id, refund })) => {
+            match attach_refund(db, bus, store.id, &order_external_id, refund).await? {
+                Some(order) => finish(db, event, "REFUND_STORED", Some(order.id), None).await,
+                None => {
+                    let entry = log(
+                        LogLevel::Warning,
+                        LogKind::RefundReceived,
+                        format!(
+                            "A refund from {} is for order {order_external_id}, which Ledgerbridge has not received; \
+                             it is kept, and arrives with the order's next update",
+                            store.name
+                        ),
+                    );
+                    record_log_entry(db, bus, entry).await?;
+                    finish(db, event, "ORDER_UNKNOWN", None, None).await
+                }
+            }
+        }
+        // Read fine when it arrived; a newer Ledgerbridge may read it otherwise.
+        Ok(None) => finish(db, event, "IGNORED", None, None).await,
+        Err(err) => {
+            let entry = log(
+                LogLevel::Error,
+                LogKind::WebhookMalformed,
+                format!("A webhook from {} could not be read: {err}. The raw body is kept for support", store.name),
+            );
+            record_log_entry(db, bus, entry).await?;
+            finish(db, event, "MALFORMED", None, Some(err.to_string())).await
+        }
+    }
+}
+
+/// An order cancelled in the store: one not sent yet is skipped; one already in QuickBooks is
+/// flagged for the merchant, who can undo it from the dashboard.
+async fn cancel(
+    db: &impl ConnectionTrait,
+    bus: &LogBus,
+    store: &store::Model,
+    settings: &Settings,
+    row: store_order::Model,
+) -> ServiceResult<()> {
+    let status: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+    let in_quickbooks = matches!(status, Some(OrderStatus::Synced | OrderStatus::RepostRequested));
+    let void = in_quickbooks
+        && settings.orders.as_ref().is_some_and(|o| o.when_cancelled_after_sync == CancelledAfterSync::Void);
+    let (message, new_status) = match (in_quickbooks, void) {
+        (true, true) => (
+            format!(
+                "Order {} was cancelled in {} after it reached QuickBooks: the next run voids it there",
+                row.order_number, store.name
+            ),
+            Some(OrderStatus::VoidRequested),
+        ),
+        (true, false) => (
+            format!(
+                "Order {} was cancelled in {} after it reached QuickBooks: undo it there from the order's page",
+                row.order_number, store.name
+            ),
+            None,
+        ),
+        (false, _) => (
+            format!("Order {} was cancelled in {}: it will not be sent to QuickBooks", row.order_number, store.name),
+            Some(OrderStatus::Skipped),
+        ),
+    };
+    let mut entry = NewLogEntry::info(row.connection_id, LogKind::OrderCancelled, message);
+    entry.level = if in_quickbooks { LogLevel::Warning } else { LogLevel::Info };
+    entry.order_id = Some(row.id);
+    entry.order_number = Some(row.order_number.clone());
+    if let Some(new_status) = new_status
+        && !matches!(status, Some(OrderStatus::Voided | OrderStatus::VoidRequested | OrderStatus::UndoRequested))
+    {
+        let mut active: store_order::ActiveModel = row.into();
+        active.sync_status = Set(db_enum::to_db(&new_status));
+        active.update(db).await?;
+    }
+    record_log_entry(db, bus, entry).await.map(|_| ())
+}

@@ -1,0 +1,139 @@
+//! Webhook deliveries are answered once stored and made into orders after, by the intake
+//! worker: each exactly once, however many workers (replicas) reach for them at once, and
+//! those left waiting (a stop, another replica) taken up without a new delivery.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use ledgerbridge::entities::{store_order, transaction_log_entry, webhook_event};
+use ledgerbridge::webhooks::worker::process_waiting;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::helpers::{TestApp, on_both_databases};
+
+on_both_databases!(
+    every_waiting_delivery_becomes_one_order_however_many_workers_take_them,
+    a_delivery_left_waiting_is_acted_on_without_a_new_one,
+);
+
+/// A merchant's token, connection and Shopify store.
+async fn shopify_store(app: &TestApp) -> (String, String, Uuid) {
+    let merchant = app.sign_up("intake@shop.example").await;
+    let token = merchant.access_token;
+    let connection = app.create_connection(&token, "Main").await;
+    let added = app
+        .graphql(
+            Some(&token),
+            "mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"Shop\" }) { store { id } } }",
+            json!({ "c": connection }),
+        )
+        .await;
+    let store = added.data()["addStore"]["store"]["id"].as_str().expect("a store").parse().expect("a uuid");
+    (token, connection, store)
+}
+
+/// A delivery as the request stores it: raw, RECEIVED, not acted on.
+async fn stored_delivery(app: &TestApp, store: Uuid, topic: &str, order_id: u64, number: &str, financial: &str) {
+    let body = json!({
+        "id": order_id, "name": number, "created_at": "2026-11-26T10:00:00Z", "currency": "USD",
+        "financial_status": financial,
+        "line_items": [{ "sku": "A", "title": "A", "quantity": 1, "price": "2.00" }], "total_price": "2.00"
+    });
+    webhook_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        store_id: Set(store),
+        topic: Set(topic.to_owned()),
+        event_id: Set(Uuid::new_v4().to_string()),
+        outcome: Set(ledgerbridge::webhooks::RECEIVED.to_owned()),
+        raw_body: Set(body.to_string()),
+        order_id: Set(None),
+        error: Set(None),
+        received_at: Set(Utc::now()),
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("a stored delivery");
+}
+
+async fn every_waiting_delivery_becomes_one_order_however_many_workers_take_them(app: &TestApp) {
+    let (_, _, store) = shopify_store(app).await;
+    const ORDERS: u64 = 450;
+    for n in 0..ORDERS {
+        stored_delivery(app, store, "orders/create", 1000 + n, &format!("#{}", 1000 + n), "pending").await;
+    }
+    // A later update of the first order, stored after its creation: acted on after it.
+    stored_delivery(app, store, "orders/updated", 1000, "#1000", "paid").await;
+    // Three workers at once, as three replicas would, besides the application's own.
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let (db, bus) = (app.state.db.clone(), app.state.log_bus.clone());
+            tokio::spawn(async move {
+                let mut taken = 0;
+                loop {
+                    match process_waiting(&db, &bus).await.expect("the worker's pass") {
+                        0 => return taken,
+                        n => taken += n,
+                    }
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.expect("a worker");
+    }
+    wait_until_none_waiting(app).await;
+    let orders = store_order::Entity::find().filter(store_order::Column::StoreId.eq(store)).all(&app.state.db).await;
+    let orders = orders.expect("orders");
+    assert_eq!(orders.len() as u64, ORDERS, "one order per store id");
+    let first = orders.iter().find(|o| o.external_id == "1000").expect("the first order");
+    assert_eq!(first.payload["financialStatus"], "paid", "the update was acted on after the creation");
+    let received = transaction_log_entry::Entity::find()
+        .filter(transaction_log_entry::Column::Kind.eq("ORDER_RECEIVED"))
+        .count(&app.state.db)
+        .await
+        .expect("log");
+    assert_eq!(received, ORDERS + 1, "each delivery acted on exactly once (450 received, 1 updated)");
+    let stored = webhook_event::Entity::find()
+        .filter(webhook_event::Column::Outcome.eq("ORDER_STORED"))
+        .count(&app.state.db)
+        .await
+        .expect("deliveries");
+    assert_eq!(stored, ORDERS + 1);
+}
+
+async fn a_delivery_left_waiting_is_acted_on_without_a_new_one(app: &TestApp) {
+    let (token, connection, store) = shopify_store(app).await;
+    // Stored by a replica that stopped (or never woke this one): the worker's timer finds it.
+    stored_delivery(app, store, "orders/create", 77, "#77", "paid").await;
+    wait_until_none_waiting(app).await;
+    let answer = app
+        .graphql(
+            Some(&token),
+            "query($c: ID!) { stores(connectionId: $c) { webhooksWaiting webhookDeliveries { topic outcome error } } }",
+            json!({ "c": connection }),
+        )
+        .await;
+    let store_data = &answer.data()["stores"][0];
+    assert_eq!(store_data["webhooksWaiting"], 0);
+    assert_eq!(
+        store_data["webhookDeliveries"],
+        json!([{ "topic": "orders/create", "outcome": "ORDER_STORED", "error": null }])
+    );
+}
+
+async fn wait_until_none_waiting(app: &TestApp) {
+    for _ in 0..200 {
+        let waiting = webhook_event::Entity::find()
+            .filter(webhook_event::Column::Outcome.eq(ledgerbridge::webhooks::RECEIVED))
+            .count(&app.state.db)
+            .await
+            .expect("deliveries");
+        if waiting == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("deliveries still waiting after 5 s");
+}
