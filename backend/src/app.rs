@@ -17,6 +17,7 @@ use crate::error::ServiceError;
 use crate::graphql::{self, AppSchema};
 use crate::http;
 use crate::inventory::InventoryBus;
+use crate::notifications::{Mailer, Notifier};
 use crate::transaction_log::LogBus;
 use crate::web_connector;
 use crate::web_connector::progress::ProgressBus;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub sales_bus: crate::quickbooks_sales::SalesBus,
     /// Woken when a webhook delivery is stored, for the intake worker to act on it.
     pub intake_wake: Arc<tokio::sync::Notify>,
+    /// `None` when email is not configured.
+    pub mailer: Option<Mailer>,
     pub config: Arc<Config>,
 }
 
@@ -41,6 +44,19 @@ pub struct AppState {
 pub struct HttpState {
     pub app: AppState,
     pub schema: AppSchema,
+}
+
+impl AppState {
+    /// What sends and records notification emails.
+    pub fn notifier(&self) -> Notifier {
+        Notifier {
+            db: self.db.clone(),
+            bus: self.log_bus.clone(),
+            mailer: self.mailer.clone(),
+            public_url: self.config.public_url.clone(),
+            retry_base: self.config.notification_retry,
+        }
+    }
 }
 
 impl FromRef<HttpState> for AppState {
@@ -55,6 +71,8 @@ pub enum StartupError {
     Database(#[from] DbSetupError),
     #[error("cannot load the token signing secret: {0}")]
     Secret(#[source] ServiceError),
+    #[error("cannot use the email settings: {0}")]
+    Mail(#[source] crate::notifications::MailError),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
 }
@@ -84,6 +102,16 @@ impl Application {
         if let (Some(base), Ok(address)) = (config.public_url.strip_suffix(":0"), listener.local_addr()) {
             config.public_url = format!("{base}:{}", address.port());
         }
+        let mailer = match &config.smtp {
+            Some(smtp) => Some(Mailer::new(smtp).map_err(StartupError::Mail)?),
+            None => {
+                tracing::warn!(
+                    "email is not configured: notifications are recorded but not sent (set [smtp] in the config file, \
+                     or LEDGERBRIDGE_SMTP_HOST and LEDGERBRIDGE_MAIL_FROM)"
+                );
+                None
+            }
+        };
         let state = AppState {
             db,
             keys,
@@ -92,6 +120,7 @@ impl Application {
             inventory_bus: InventoryBus::new(),
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
             intake_wake: Arc::default(),
+            mailer,
             config: Arc::new(config),
         };
         let router = router(state.clone());
@@ -116,9 +145,11 @@ impl Application {
         let state = &self.state;
         let deliveries = crate::inventory::push::spawn_worker(state.db.clone(), state.log_bus.clone());
         let intake = crate::webhooks::worker::spawn(state.db.clone(), state.log_bus.clone(), state.intake_wake.clone());
+        let notifier = crate::notifications::worker::spawn(state.notifier(), state.config.notification_interval);
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         deliveries.abort();
         intake.abort();
+        notifier.abort();
         served
     }
 }

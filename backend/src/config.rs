@@ -23,6 +23,8 @@ pub enum ConfigError {
     Listen { value: String },
     #[error("`{value}` is not a valid public URL: it must start with http:// or https://")]
     PublicUrl { value: String },
+    #[error("email: {0}")]
+    Smtp(String),
 }
 
 /// Settings given on the command line or in the environment; `None` falls through
@@ -41,6 +43,22 @@ pub struct Overrides {
     /// Folder holding the built dashboard (index.html, frontend.js, frontend_bg.wasm).
     #[arg(long, env = "LEDGERBRIDGE_DASHBOARD_DIR")]
     pub dashboard_dir: Option<PathBuf>,
+    /// SMTP server for notification emails; none means no email is sent (with a warning).
+    #[arg(long, env = "LEDGERBRIDGE_SMTP_HOST")]
+    pub smtp_host: Option<String>,
+    /// SMTP port (default 587 with STARTTLS, 465 with TLS, 25 with none).
+    #[arg(long, env = "LEDGERBRIDGE_SMTP_PORT")]
+    pub smtp_port: Option<u16>,
+    /// `starttls` (default), `tls` or `none`.
+    #[arg(long, env = "LEDGERBRIDGE_SMTP_SECURITY")]
+    pub smtp_security: Option<SmtpSecurity>,
+    #[arg(long, env = "LEDGERBRIDGE_SMTP_USERNAME")]
+    pub smtp_username: Option<String>,
+    #[arg(long, env = "LEDGERBRIDGE_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// The address notification emails come from, e.g. `Ledgerbridge <books@example.com>`.
+    #[arg(long, env = "LEDGERBRIDGE_MAIL_FROM")]
+    pub mail_from: Option<String>,
     /// TOML config file; `ledgerbridge.toml` in the working directory is read when present.
     #[arg(long, env = "LEDGERBRIDGE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -58,6 +76,59 @@ struct FileConfig {
     access_token_ttl_seconds: Option<u64>,
     refresh_token_ttl_days: Option<u64>,
     web_connector_lease_seconds: Option<u64>,
+    smtp: Option<SmtpFile>,
+    /// How often due notifications are looked for and sent.
+    notifications_check_seconds: Option<u64>,
+    /// The wait after an email's first failed attempt, doubled after each next one.
+    notification_retry_seconds: Option<u64>,
+}
+
+/// The `[smtp]` table of the config file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SmtpFile {
+    host: Option<String>,
+    port: Option<u16>,
+    security: Option<SmtpSecurity>,
+    username: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+    /// No encryption: only for a relay on the same machine or network.
+    None,
+}
+
+/// Where and how notification emails are sent.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<set>"))
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 /// The resolved configuration the application runs with.
@@ -77,6 +148,10 @@ pub struct Config {
     /// How long a Web Connector session keeps its company file to itself after its last call:
     /// a Web Connector that vanished mid-run frees the connection after this.
     pub web_connector_lease: Duration,
+    /// `None`: email is not configured, notifications are recorded as not sent.
+    pub smtp: Option<SmtpConfig>,
+    pub notification_interval: Duration,
+    pub notification_retry: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -89,6 +164,7 @@ impl std::fmt::Debug for Config {
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
             .field("access_token_ttl", &self.access_token_ttl)
             .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("smtp", &self.smtp)
             .finish()
     }
 }
@@ -107,6 +183,7 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             return Err(ConfigError::PublicUrl { value: public_url });
         }
+        let smtp = smtp_config(overrides, file.smtp.unwrap_or_default())?;
         Ok(Self {
             listen,
             database_url: overrides
@@ -125,6 +202,9 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(file.refresh_token_ttl_days.unwrap_or(30) * 86_400),
             max_body_bytes: 2 * 1024 * 1024,
             web_connector_lease: Duration::from_secs(file.web_connector_lease_seconds.unwrap_or(300)),
+            smtp,
+            notification_interval: Duration::from_secs(file.notifications_check_seconds.unwrap_or(30).max(1)),
+            notification_retry: Duration::from_secs(file.notification_retry_seconds.unwrap_or(60).max(1)),
         })
     }
 
@@ -141,8 +221,38 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(30 * 86_400),
             max_body_bytes: 2 * 1024 * 1024,
             web_connector_lease: Duration::from_secs(300),
+            smtp: None,
+            notification_interval: Duration::from_secs(30),
+            notification_retry: Duration::from_secs(60),
         }
     }
+}
+
+/// The SMTP settings from the command line and environment over the `[smtp]` table; `None`
+/// when no host is given anywhere.
+fn smtp_config(overrides: &Overrides, file: SmtpFile) -> Result<Option<SmtpConfig>, ConfigError> {
+    let Some(host) = overrides.smtp_host.clone().or(file.host).filter(|h| !h.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let security = overrides.smtp_security.or(file.security).unwrap_or(SmtpSecurity::Starttls);
+    let port = overrides.smtp_port.or(file.port).unwrap_or(match security {
+        SmtpSecurity::Starttls => 587,
+        SmtpSecurity::Tls => 465,
+        SmtpSecurity::None => 25,
+    });
+    let from = overrides.mail_from.clone().or(file.from).ok_or_else(|| {
+        ConfigError::Smtp(format!(
+            "an SMTP host ({host}) is set but no from-address: set `from` in [smtp] or LEDGERBRIDGE_MAIL_FROM"
+        ))
+    })?;
+    Ok(Some(SmtpConfig {
+        host,
+        port,
+        security,
+        username: overrides.smtp_username.clone().or(file.username),
+        password: overrides.smtp_password.clone().or(file.password),
+        from,
+    }))
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -187,6 +297,21 @@ mod tests {
         std::fs::write(&file, "listn = \"127.0.0.1:9000\"\n").unwrap();
         let overrides = Overrides { config: Some(file), ..Overrides::default() };
         assert!(matches!(Config::load(&overrides), Err(ConfigError::Parse { .. })));
+    }
+
+    #[test]
+    fn email_is_configured_from_the_smtp_table_with_the_port_its_security_implies() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("lb.toml");
+        std::fs::write(&file, "[smtp]\nhost = \"mail.example\"\nsecurity = \"tls\"\nusername = \"u\"\npassword = \"p4ss\"\nfrom = \"LB <lb@example.com>\"\n").unwrap();
+        let overrides = Overrides { config: Some(file.clone()), ..Overrides::default() };
+        let smtp = Config::load(&overrides).unwrap().smtp.unwrap();
+        assert_eq!((smtp.host.as_str(), smtp.port, smtp.security), ("mail.example", 465, SmtpSecurity::Tls));
+        assert!(!format!("{smtp:?}").contains("p4ss"), "the password stays out of logs");
+        std::fs::write(&file, "[smtp]\nhost = \"mail.example\"\n").unwrap();
+        assert!(matches!(Config::load(&overrides), Err(ConfigError::Smtp(_))), "a host without a from-address");
+        std::fs::write(&file, "").unwrap();
+        assert!(Config::load(&overrides).unwrap().smtp.is_none());
     }
 
     #[test]

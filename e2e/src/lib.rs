@@ -5,4 +5,5 @@ pub mod browser;
 pub mod merchant;
 pub mod quickbooks;
 pub mod server;
+pub mod smtp;
 pub mod web_connector;

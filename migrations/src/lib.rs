@@ -18,6 +18,7 @@ mod m20261126_000010_sku_mappings;
 mod m20261127_000011_store_refunds;
 mod m20261127_000012_inventory_push;
 mod m20261127_000013_webhook_intake_queue;
+mod m20261127_000014_notifications;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000011_store_refunds::Migration),
             Box::new(m20261127_000012_inventory_push::Migration),
             Box::new(m20261127_000013_webhook_intake_queue::Migration),
+            Box::new(m20261127_000014_notifications::Migration),
         ]
     }
 }

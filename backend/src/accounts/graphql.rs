@@ -121,6 +121,12 @@ impl AccountsMutation {
         Ok(true)
     }
 
+    /// Sets the merchant's time zone (an IANA name such as `America/New_York`): daily emails
+    /// go at their local time in it.
+    async fn set_time_zone(&self, ctx: &Context<'_>, time_zone: String) -> ApiResult<Merchant> {
+        Ok(service::set_time_zone(&app(ctx).db, &caller(ctx)?, &time_zone).await?.into())
+    }
+
     /// Creates a partner API token (merchant log-in only). The token is in the answer, once.
     async fn create_api_token(&self, ctx: &Context<'_>, name: String) -> ApiResult<CreatedApiToken> {
         let (token, model) = service::create_api_token(&app(ctx).db, &caller(ctx)?, &name).await?;

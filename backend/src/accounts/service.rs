@@ -269,3 +269,19 @@ pub async fn load_or_create_jwt_secret(db: &DatabaseConnection) -> ServiceResult
         .map(|row| row.value)
         .ok_or(ServiceError::NotFound("signing secret"))
 }
+
+/// Sets the caller's time zone, given as an IANA name.
+pub async fn set_time_zone(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    time_zone: &str,
+) -> ServiceResult<merchant::Model> {
+    let zone: chrono_tz::Tz = time_zone.trim().parse().map_err(|_| {
+        ServiceError::invalid("timeZone", "not a time zone name such as America/New_York or Europe/London")
+    })?;
+    let found =
+        merchant::Entity::find_by_id(caller.merchant_id).one(db).await?.ok_or(ServiceError::NotFound("merchant"))?;
+    let mut active: merchant::ActiveModel = found.into();
+    active.time_zone = sea_orm::Set(zone.name().to_owned());
+    Ok(active.update(db).await?)
+}

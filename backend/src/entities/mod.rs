@@ -3,6 +3,7 @@ pub mod api_token;
 pub mod inventory_delivery;
 pub mod inventory_level;
 pub mod merchant;
+pub mod notification;
 pub mod qb_connection;
 pub mod qb_list_entry;
 pub mod qb_list_read;

@@ -14,6 +14,7 @@ use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::app::AppState;
 use crate::connections::graphql::{ConnectionsMutation, ConnectionsQuery};
 use crate::inventory::graphql::{InventoryQuery, InventorySubscription};
+use crate::notifications::graphql::{NotificationsMutation, NotificationsQuery};
 use crate::orders::graphql::{OrdersMutation, OrdersQuery};
 use crate::quickbooks_lists::graphql::{ListsMutation, ListsQuery};
 use crate::quickbooks_sales::graphql::{SalesQuery, SalesSubscription};
@@ -34,6 +35,7 @@ pub struct QueryRoot(
     OrdersQuery,
     InventoryQuery,
     SalesQuery,
+    NotificationsQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -44,6 +46,7 @@ pub struct MutationRoot(
     WizardMutation,
     StoresMutation,
     OrdersMutation,
+    NotificationsMutation,
 );
 
 #[derive(MergedSubscription, Default)]

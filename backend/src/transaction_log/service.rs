@@ -56,6 +56,8 @@ pub enum LogKind {
     RefundSynced,
     RefundFailed,
     RefundSkipped,
+    NotificationSent,
+    NotificationFailed,
 }
 
 /// A stored log entry.

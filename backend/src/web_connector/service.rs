@@ -311,6 +311,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
         last_call_at: Set(now),
         expires_at: Set(now + SESSION_IDLE),
         closed_at: Set(None),
+        reviewed_at: Set(None),
     }
     .insert(db)
     .await?;

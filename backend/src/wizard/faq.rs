@@ -95,6 +95,16 @@ pub fn for_step(step: WizardStepKind) -> &'static [(&'static str, &'static str)]
                  synced, failed and held, with what to do about each failure.",
             ),
             (
+                "When does the daily email arrive?",
+                "At the time you choose (07:00 unless you say otherwise), in your own time zone. If the server was \
+                 down at that moment, the email goes as soon as it is back, once.",
+            ),
+            (
+                "Will I hear when something goes wrong?",
+                "Yes: when the Web Connector misses three of its scheduled runs you get one email, and another when \
+                 it calls again. Use \"Send a test email\" to check the address works.",
+            ),
+            (
                 "Can I change this later?",
                 "Yes. No setting is locked in: reopen any step from the dashboard with Manage.",
             ),

@@ -353,6 +353,10 @@ pub struct NotificationSettings {
     pub daily_log_email: bool,
     pub notify_customer_created: bool,
     pub notify_item_created: bool,
+    /// When the daily email goes, `HH:MM` on a 24-hour clock in the merchant's time zone
+    /// (`setTimeZone`); 07:00 when not given.
+    #[serde(default)]
+    pub daily_email_time: Option<String>,
 }
 
 /// Every step's saved settings; a step not saved yet is null.

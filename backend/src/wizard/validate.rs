@@ -270,6 +270,13 @@ pub fn notifications(input: NotificationSettings) -> Checked<NotificationSetting
             }
         }
     }
+    match input.daily_email_time.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => out.daily_email_time = Some("07:00".to_owned()),
+        Some(text) => match chrono::NaiveTime::parse_from_str(text, "%H:%M") {
+            Ok(time) => out.daily_email_time = Some(time.format("%H:%M").to_string()),
+            Err(_) => problems.push("input.dailyEmailTime", "give the time as HH:MM on a 24-hour clock, e.g. 07:00"),
+        },
+    }
     problems.finish(out)
 }
 
@@ -313,18 +320,22 @@ mod tests {
             daily_log_email: true,
             notify_customer_created: false,
             notify_item_created: false,
+            daily_email_time: None,
         })
         .unwrap();
         assert_eq!(ok.emails, "ann@shop.com, bob@shop.com");
+        assert_eq!(ok.daily_email_time.as_deref(), Some("07:00"), "the default time");
         let bad = notifications(NotificationSettings {
             emails: "ann@shop.com, nope".into(),
             daily_log_email: false,
             notify_customer_created: false,
             notify_item_created: false,
+            daily_email_time: Some("7pm".into()),
         })
         .unwrap_err();
         assert_eq!(bad[0].field, "input.emails");
         assert!(bad[0].message.contains("nope"));
+        assert_eq!(bad[1].field, "input.dailyEmailTime");
     }
 
     #[test]
@@ -334,6 +345,7 @@ mod tests {
             daily_log_email: true,
             notify_customer_created: false,
             notify_item_created: false,
+            daily_email_time: Some("06:30".into()),
         })
         .unwrap_err();
         assert!(bad[0].message.contains("at least one email"));

@@ -54,6 +54,11 @@ pub(crate) use on_both_databases;
 
 /// Starts the application; `None` for PostgreSQL when no server is configured.
 pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// [`spawn_app`] with the configuration changed first (e.g. an SMTP server).
+pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut Config)) -> Option<TestApp> {
     let (database_url, sqlite_dir, postgres_database) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -72,6 +77,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let mut config = Config::for_database(database_url);
     config.jwt_secret = Some(TEST_JWT_SECRET.to_owned());
     config.dashboard_dir = std::env::temp_dir().join("ledgerbridge-no-dashboard");
+    configure(&mut config);
     let app = Application::build(config).await.expect("application starts");
     let address = format!("127.0.0.1:{}", app.port());
     let state = app.state().clone();

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod health;
+mod notifications;
 mod tenancy;
 mod transaction_log;
 mod webhook_intake;

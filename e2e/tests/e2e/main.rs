@@ -2,6 +2,7 @@
 mod dashboard;
 mod databases;
 mod inventory_push;
+mod notifications;
 mod order_changes;
 mod orders;
 mod refunds;
