@@ -33,6 +33,8 @@ pub struct AppState {
     pub sales_bus: crate::quickbooks_sales::SalesBus,
     /// Woken when a webhook delivery is stored, for the intake worker to act on it.
     pub intake_wake: Arc<tokio::sync::Notify>,
+    /// Turns for the heaviest writers on SQLite (see [`db::WriteGate`]).
+    pub write_gate: db::WriteGate,
     /// `None` when email is not configured.
     pub mailer: Option<Mailer>,
     pub config: Arc<Config>,
@@ -112,8 +114,10 @@ impl Application {
                 None
             }
         };
+        let write_gate = db::WriteGate::for_database(&db);
         let state = AppState {
             db,
+            write_gate,
             keys,
             log_bus: LogBus::new(),
             progress_bus: ProgressBus::new(),
@@ -144,7 +148,12 @@ impl Application {
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let state = &self.state;
         let deliveries = crate::inventory::push::spawn_worker(state.db.clone(), state.log_bus.clone());
-        let intake = crate::webhooks::worker::spawn(state.db.clone(), state.log_bus.clone(), state.intake_wake.clone());
+        let intake = crate::webhooks::worker::spawn(
+            state.db.clone(),
+            state.log_bus.clone(),
+            state.intake_wake.clone(),
+            state.write_gate.clone(),
+        );
         let notifier = crate::notifications::worker::spawn(state.notifier(), state.config.notification_interval);
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         deliveries.abort();

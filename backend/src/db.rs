@@ -40,6 +40,30 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupEr
     Ok(db)
 }
 
+/// SQLite lets one connection write at a time, and one that finds the file busy sleeps and
+/// polls (1, 2, 5, 10… ms). The paths that write most under load (webhook intake and its
+/// worker) take turns through this gate instead, each woken the moment the other is done.
+/// PostgreSQL needs no gate: the gate is open.
+#[derive(Clone, Default)]
+pub struct WriteGate(Option<std::sync::Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteGate {
+    pub fn for_database(db: &DatabaseConnection) -> Self {
+        match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Sqlite => Self(Some(Default::default())),
+            _ => Self(None),
+        }
+    }
+
+    /// Waits for the turn to write; the turn lasts as long as the guard.
+    pub async fn enter(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
     Migrator::up(db, None).await.map_err(DbSetupError::Migrate)

@@ -76,7 +76,9 @@ impl Merchant {
     pub fn settle_webhooks(&self) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
-            let data = self.data("query($c: ID!) { stores(connectionId: $c) { name webhooksWaiting } }");
+            let data = self.data(
+                "query($c: ID!) { stores(connectionId: $c) { name webhooksWaiting webhookDeliveries(first: 5) { topic outcome error } } }",
+            );
             let waiting: i64 =
                 data["stores"].as_array().expect("stores").iter().filter_map(|s| s["webhooksWaiting"].as_i64()).sum();
             if waiting == 0 {

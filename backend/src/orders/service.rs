@@ -2,8 +2,8 @@
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -89,79 +89,44 @@ pub async fn upsert_order_with(
     settings: &Settings,
     order: Order,
 ) -> ServiceResult<ImportOutcome> {
-    let filter = settings.orders.as_ref().map(|o| o.status_filter.clone()).unwrap_or_default();
-    let status = if passes_filter(&filter, &order) { OrderStatus::Pending } else { OrderStatus::Filtered };
-    let payload = serde_json::to_value(&order).map_err(ServiceError::internal)?;
     let existing = store_order::Entity::find()
         .filter(store_order::Column::StoreId.eq(store.id))
         .filter(store_order::Column::ExternalId.eq(order.external_id.clone()))
         .one(db)
         .await?;
-    let now = Utc::now();
+    let Some(row) = existing else {
+        let (row, entries) = new_order(store, settings, &order)?;
+        let model = row.into_active_model().insert(db).await?;
+        for entry in entries {
+            record_log_entry(db, bus, entry).await?;
+        }
+        super::refunds::record_refunds(db, bus, &model, &order.refunds).await?;
+        return Ok(ImportOutcome { order: model, created: true });
+    };
+    let status = intake_status(settings, &order);
+    let payload = serde_json::to_value(&order).map_err(ServiceError::internal)?;
+    let current: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
+    let in_quickbooks = matches!(current, Some(OrderStatus::Synced | OrderStatus::Voided))
+        || current.is_some_and(|c| OrderStatus::UNDOING.contains(&c));
     let mut changed_after_sync = None;
-    let (model, created) = match existing {
-        Some(row) => {
-            let current: Option<OrderStatus> = db_enum::from_db(&row.sync_status);
-            let in_quickbooks = matches!(current, Some(OrderStatus::Synced | OrderStatus::Voided))
-                || current.is_some_and(|c| OrderStatus::UNDOING.contains(&c));
-            if current == Some(OrderStatus::Synced) && !order_of(&row)?.posts_like(&order) {
-                let action = settings.orders.as_ref().map(|o| o.when_changed_after_sync).unwrap_or_default();
-                changed_after_sync = Some(action);
-            }
-            let mut active: store_order::ActiveModel = row.into();
-            active.payload = Set(payload);
-            active.order_number = Set(order.number.clone());
-            active.updated_at = Set(now);
-            if !in_quickbooks {
-                active.sync_status = Set(db_enum::to_db(&status));
-            } else if changed_after_sync == Some(ChangedAfterSync::Repost) {
-                active.sync_status = Set(db_enum::to_db(&OrderStatus::RepostRequested));
-            }
-            (active.update(db).await?, false)
-        }
-        None => {
-            let row = store_order::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                store_id: Set(store.id),
-                connection_id: Set(store.connection_id),
-                external_id: Set(order.external_id.clone()),
-                order_number: Set(order.number.clone()),
-                sync_status: Set(db_enum::to_db(&status)),
-                payload: Set(payload),
-                created_at: Set(now),
-                updated_at: Set(now),
-                qb_txn_id: Set(None),
-                qb_txn_type: Set(None),
-                qb_ref_number: Set(None),
-                qb_payment_txn_id: Set(None),
-                qb_invoice_txn_id: Set(None),
-                attempts: Set(0),
-                last_error: Set(None),
-                synced_at: Set(None),
-            };
-            (row.insert(db).await?, true)
-        }
-    };
-    let message = match (created, status) {
-        (true, OrderStatus::Filtered) => format!("Order {} received and left out by the status filter", order.number),
-        (true, _) => format!("Order {} received from {}", order.number, store.name),
-        (false, _) => format!("Order {} updated from {}", order.number, store.name),
-    };
-    let mut entry = NewLogEntry::info(store.connection_id, LogKind::OrderReceived, message);
-    entry.order_id = Some(model.id);
-    entry.order_number = Some(order.number.clone());
-    if let Some(problem) = order.arithmetic_problem() {
-        let mut warning = NewLogEntry::info(
-            store.connection_id,
-            LogKind::OrderReceived,
-            format!("Order {} does not add up: {problem}", order.number),
-        );
-        warning.level = LogLevel::Warning;
-        warning.order_id = Some(model.id);
-        warning.order_number = Some(order.number.clone());
-        record_log_entry(db, bus, warning).await?;
+    if current == Some(OrderStatus::Synced) && !order_of(&row)?.posts_like(&order) {
+        let action = settings.orders.as_ref().map(|o| o.when_changed_after_sync).unwrap_or_default();
+        changed_after_sync = Some(action);
     }
-    record_log_entry(db, bus, entry).await?;
+    let mut active: store_order::ActiveModel = row.into();
+    active.payload = Set(payload);
+    active.order_number = Set(order.number.clone());
+    active.updated_at = Set(Utc::now());
+    if !in_quickbooks {
+        active.sync_status = Set(db_enum::to_db(&status));
+    } else if changed_after_sync == Some(ChangedAfterSync::Repost) {
+        active.sync_status = Set(db_enum::to_db(&OrderStatus::RepostRequested));
+    }
+    let model = active.update(db).await?;
+    let message = format!("Order {} updated from {}", order.number, store.name);
+    for entry in received_entries(store, &model, &order, message) {
+        record_log_entry(db, bus, entry).await?;
+    }
     if let Some(action) = changed_after_sync {
         let message = match action {
             ChangedAfterSync::Repost => format!(
@@ -181,7 +146,74 @@ pub async fn upsert_order_with(
         record_log_entry(db, bus, changed).await?;
     }
     super::refunds::record_refunds(db, bus, &model, &order.refunds).await?;
-    Ok(ImportOutcome { order: model, created })
+    Ok(ImportOutcome { order: model, created: false })
+}
+
+/// PENDING, or FILTERED when the Orders step's status filter leaves the order out.
+fn intake_status(settings: &Settings, order: &Order) -> OrderStatus {
+    let filter = settings.orders.as_ref().map(|o| o.status_filter.as_slice()).unwrap_or_default();
+    if passes_filter(filter, order) { OrderStatus::Pending } else { OrderStatus::Filtered }
+}
+
+/// The row of an order not stored yet, and the log entries that say it arrived.
+pub fn new_order(
+    store: &store::Model,
+    settings: &Settings,
+    order: &Order,
+) -> ServiceResult<(store_order::Model, Vec<NewLogEntry>)> {
+    let status = intake_status(settings, order);
+    let now = Utc::now();
+    let row = store_order::Model {
+        id: Uuid::now_v7(),
+        store_id: store.id,
+        connection_id: store.connection_id,
+        external_id: order.external_id.clone(),
+        order_number: order.number.clone(),
+        sync_status: db_enum::to_db(&status),
+        payload: serde_json::to_value(order).map_err(ServiceError::internal)?,
+        created_at: now,
+        updated_at: now,
+        qb_txn_id: None,
+        qb_txn_type: None,
+        qb_ref_number: None,
+        qb_payment_txn_id: None,
+        qb_invoice_txn_id: None,
+        attempts: 0,
+        last_error: None,
+        synced_at: None,
+    };
+    let message = match status {
+        OrderStatus::Filtered => format!("Order {} received and left out by the status filter", order.number),
+        _ => format!("Order {} received from {}", order.number, store.name),
+    };
+    let entries = received_entries(store, &row, order, message);
+    Ok((row, entries))
+}
+
+/// "Received" (or "updated"), after a warning when the store's figures do not add up.
+fn received_entries(
+    store: &store::Model,
+    row: &store_order::Model,
+    order: &Order,
+    message: String,
+) -> Vec<NewLogEntry> {
+    let about = |mut entry: NewLogEntry| {
+        entry.order_id = Some(row.id);
+        entry.order_number = Some(order.number.clone());
+        entry
+    };
+    let mut entries = Vec::with_capacity(2);
+    if let Some(problem) = order.arithmetic_problem() {
+        let mut warning = NewLogEntry::info(
+            store.connection_id,
+            LogKind::OrderReceived,
+            format!("Order {} does not add up: {problem}", order.number),
+        );
+        warning.level = LogLevel::Warning;
+        entries.push(about(warning));
+    }
+    entries.push(about(NewLogEntry::info(store.connection_id, LogKind::OrderReceived, message)));
+    entries
 }
 
 /// Imports orders for a partner, each on its own: one bad order does not stop the others.

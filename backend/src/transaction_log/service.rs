@@ -148,6 +148,35 @@ pub async fn insert_log_entry(db: &impl ConnectionTrait, entry: NewLogEntry) -> 
     Ok(LogEntry::from_model(row))
 }
 
+/// Stores many entries in one statement, without publishing them (see [`insert_log_entry`]);
+/// returns them as stored, in the order given.
+pub async fn insert_log_entries(db: &impl ConnectionTrait, entries: Vec<NewLogEntry>) -> ServiceResult<Vec<LogEntry>> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let now = Utc::now();
+    let rows = entries.into_iter().map(|entry| transaction_log_entry::ActiveModel {
+        connection_id: Set(entry.connection_id),
+        level: Set(db_enum::to_db(&entry.level)),
+        kind: Set(db_enum::to_db(&entry.kind)),
+        message: Set(entry.message),
+        order_id: Set(entry.order_id),
+        order_number: Set(entry.order_number),
+        details: Set(entry.details),
+        created_at: Set(now),
+        ..Default::default()
+    });
+    let mut stored: Vec<LogEntry> = transaction_log_entry::Entity::insert_many(rows)
+        .exec_with_returning(db)
+        .await?
+        .into_iter()
+        .map(LogEntry::from_model)
+        .collect();
+    // Ids rise in insertion order; RETURNING itself promises no order.
+    stored.sort_by_key(|e| e.id);
+    Ok(stored)
+}
+
 /// Which log entries to list.
 #[derive(Debug, Clone, Default)]
 pub struct LogFilter {

@@ -12,6 +12,7 @@ use tokio::sync::Notify;
 
 use super::intake;
 use super::signature;
+use crate::db::WriteGate;
 use crate::db_enum;
 use crate::entities::{store, webhook_event};
 use crate::error::ServiceResult;
@@ -64,6 +65,7 @@ pub async fn receive(
     db: &DatabaseConnection,
     bus: &LogBus,
     wake: &Notify,
+    gate: &WriteGate,
     platform: &str,
     store_id: &str,
     delivery: Delivery<'_>,
@@ -108,6 +110,7 @@ pub async fn receive(
         Err(err) => ("MALFORMED", Some(err.to_string())),
     };
     let event_id = delivery.event_id.map(str::to_owned).unwrap_or_else(|| hex::encode(Sha256::digest(body)));
+    let turn = gate.enter().await;
     let inserted = webhook_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         store_id: Set(store.id),
@@ -121,6 +124,7 @@ pub async fn receive(
     }
     .insert(db)
     .await;
+    drop(turn);
     match inserted {
         Ok(_) => {}
         Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {

@@ -10,21 +10,24 @@ use std::time::Duration;
 
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
 
 use super::intake::{self, Intake};
 use super::service::RECEIVED;
+use crate::db::WriteGate;
 use crate::db_enum;
 use crate::entities::{store, store_order, webhook_event};
 use crate::error::ServiceResult;
 use crate::orders::OrderStatus;
 use crate::orders::refunds::attach_refund;
-use crate::orders::service::upsert_order_with;
+use crate::orders::refunds::record_refunds;
+use crate::orders::service::{new_order, upsert_order_with};
 use crate::stores::Platform;
+use crate::transaction_log::service::insert_log_entries;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 use crate::wizard::service::settings_of;
 use crate::wizard::{CancelledAfterSync, Settings};
@@ -37,10 +40,14 @@ const PROCESSING: &str = "PROCESSING";
 /// Acts on stored deliveries as they arrive (woken by each one) and once a second (for those
 /// another replica stored, and those left waiting by an error) until the process stops. The
 /// first pass, at start-up, takes what a stopped server left.
-pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: WriteGate) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match process_waiting(&db, &bus).await {
+            let taken = {
+                let _turn = gate.enter().await;
+                process_waiting(&db, &bus).await
+            };
+            match taken {
                 // A full batch: more are probably waiting.
                 Ok(taken) if taken as u64 == BATCH => continue,
                 Ok(_) => {}
@@ -66,7 +73,7 @@ pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus) -> ServiceRe
         }
         Err(err) => {
             held.discard();
-            tracing::warn!(error = %err, "a batch of webhooks failed; trying them one by one");
+            tracing::warn!(error = ?err, "a batch of webhooks failed; trying them one by one");
             one_by_one(db, bus).await
         }
     }
@@ -94,7 +101,7 @@ async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usiz
             Err(err) => {
                 held.discard();
                 // Kept waiting with the reason, for support; tried again on the next pass.
-                tracing::error!(error = %err, delivery = %id, "a stored webhook could not become an order");
+                tracing::error!(error = ?err, delivery = %id, "a stored webhook could not become an order");
                 webhook_event::Entity::update_many()
                     .col_expr(webhook_event::Column::Error, Expr::value(Some(err.to_string())))
                     .filter(webhook_event::Column::Id.eq(id))
@@ -140,11 +147,88 @@ async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>
         .all(&txn)
         .await?;
     let mut known = Known::default();
-    for event in &events {
+    let rest = store_new_orders(&txn, bus, &mut known, &events).await?;
+    for event in rest {
         act(&txn, bus, &mut known, event).await?;
     }
     txn.commit().await?;
     Ok(events.len())
+}
+
+/// Stores at once the orders the batch creates and nothing else in it touches (the common
+/// case: a store's orders/create deliveries), a few statements for them all; returns the
+/// other deliveries, in order, to be acted on one by one.
+async fn store_new_orders<'a>(
+    db: &impl ConnectionTrait,
+    bus: &LogBus,
+    known: &mut Known,
+    events: &'a [webhook_event::Model],
+) -> ServiceResult<Vec<&'a webhook_event::Model>> {
+    // Every order the batch names, and how often.
+    let mut named: HashMap<(Uuid, String), usize> = HashMap::new();
+    let mut creations = Vec::new();
+    for (index, event) in events.iter().enumerate() {
+        let Some(store) = known.store(db, event.store_id).await? else { continue };
+        let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
+        let external_id = match intake::read(platform, &event.topic, event.raw_body.as_bytes()) {
+            Ok(Some(Intake::Upsert(order))) => {
+                let id = order.external_id.clone();
+                creations.push((index, store, order));
+                id
+            }
+            Ok(Some(Intake::Cancel(order))) => order.external_id,
+            Ok(Some(Intake::Refund { order_external_id, .. })) => order_external_id,
+            _ => continue,
+        };
+        *named.entry((event.store_id, external_id)).or_default() += 1;
+    }
+    creations.retain(|(_, store, order)| named[&(store.id, order.external_id.clone())] == 1);
+    if creations.is_empty() {
+        return Ok(events.iter().collect());
+    }
+    let stored: Vec<(Uuid, String)> = store_order::Entity::find()
+        .select_only()
+        .columns([store_order::Column::StoreId, store_order::Column::ExternalId])
+        .filter(store_order::Column::StoreId.is_in(creations.iter().map(|(_, s, _)| s.id)))
+        .filter(store_order::Column::ExternalId.is_in(creations.iter().map(|(_, _, o)| o.external_id.clone())))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let stored: std::collections::HashSet<(Uuid, String)> = stored.into_iter().collect();
+    creations.retain(|(_, store, order)| !stored.contains(&(store.id, order.external_id.clone())));
+    if creations.is_empty() {
+        return Ok(events.iter().collect());
+    }
+    let (mut rows, mut entries, mut refunds) = (Vec::new(), Vec::new(), Vec::new());
+    let mut made = HashMap::new();
+    for (index, store, order) in &creations {
+        let settings = known.settings(db, store.connection_id).await?;
+        let (row, received) = new_order(store, settings, order)?;
+        made.insert(*index, row.id);
+        entries.extend(received);
+        if !order.refunds.is_empty() {
+            refunds.push((row.clone(), order.refunds.clone()));
+        }
+        rows.push(row.into_active_model());
+    }
+    store_order::Entity::insert_many(rows).exec_without_returning(db).await?;
+    for entry in insert_log_entries(db, entries).await? {
+        bus.publish(entry);
+    }
+    for (row, order_refunds) in refunds {
+        record_refunds(db, bus, &row, &order_refunds).await?;
+    }
+    let mut order_of_event = sea_orm::sea_query::CaseStatement::new();
+    for (index, order_id) in &made {
+        order_of_event = order_of_event.case(webhook_event::Column::Id.eq(events[*index].id), Expr::value(*order_id));
+    }
+    webhook_event::Entity::update_many()
+        .col_expr(webhook_event::Column::Outcome, Expr::value("ORDER_STORED"))
+        .col_expr(webhook_event::Column::OrderId, order_of_event.into())
+        .filter(webhook_event::Column::Id.is_in(made.keys().map(|i| events[*i].id)))
+        .exec(db)
+        .await?;
+    Ok(events.iter().enumerate().filter(|(index, _)| !made.contains_key(index)).map(|(_, e)| e).collect())
 }
 
 /// Stores and settings read once per batch.

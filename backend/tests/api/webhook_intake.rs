@@ -121,6 +121,11 @@ async fn a_delivery_left_waiting_is_acted_on_without_a_new_one(app: &TestApp) {
         store_data["webhookDeliveries"],
         json!([{ "topic": "orders/create", "outcome": "ORDER_STORED", "error": null }])
     );
+    // A batch with nothing new in it: the order's update alone.
+    stored_delivery(app, store, "orders/updated", 77, "#77", "refunded").await;
+    wait_until_none_waiting(app).await;
+    let order = store_order::Entity::find().filter(store_order::Column::ExternalId.eq("77")).one(&app.state.db).await;
+    assert_eq!(order.expect("query").expect("the order").payload["financialStatus"], "refunded");
 }
 
 async fn wait_until_none_waiting(app: &TestApp) {
