@@ -30,18 +30,7 @@ async fn receive(
         topic: header(&headers, &["x-shopify-topic", "x-wc-webhook-topic"]).unwrap_or(""),
         event_id: header(&headers, &["x-shopify-event-id", "x-shopify-webhook-id", "x-wc-webhook-delivery-id"]),
     };
-    match service::receive(
-        &app.db,
-        &app.log_bus,
-        &app.intake_wake,
-        &app.write_gate,
-        &platform,
-        &store_id,
-        delivery,
-        &body,
-    )
-    .await
-    {
+    match service::receive(&app, &platform, &store_id, delivery, &body).await {
         Ok(answer) => (StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK), answer.message).into_response(),
         Err(err) => {
             // Not acknowledged: the store retries, and nothing is lost.

@@ -4,15 +4,13 @@
 //! waiting on that, and a delivery stored is never lost.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait, Set};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use tokio::sync::Notify;
-
 use super::intake;
 use super::signature;
-use crate::db::WriteGate;
+use crate::app::AppState;
 use crate::db_enum;
 use crate::entities::{store, webhook_event};
 use crate::error::ServiceResult;
@@ -62,15 +60,13 @@ fn is_woocommerce_ping(body: &[u8]) -> bool {
 }
 
 pub async fn receive(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    wake: &Notify,
-    gate: &WriteGate,
+    app: &AppState,
     platform: &str,
     store_id: &str,
     delivery: Delivery<'_>,
     body: &[u8],
 ) -> ServiceResult<Answer> {
+    let (db, bus) = (&app.db, &app.log_bus);
     let Some(store) = (match Uuid::parse_str(store_id) {
         Ok(id) => store::Entity::find_by_id(id).one(db).await?,
         Err(_) => None,
@@ -110,8 +106,8 @@ pub async fn receive(
         Err(err) => ("MALFORMED", Some(err.to_string())),
     };
     let event_id = delivery.event_id.map(str::to_owned).unwrap_or_else(|| hex::encode(Sha256::digest(body)));
-    let turn = gate.enter().await;
-    let inserted = webhook_event::ActiveModel {
+    let turn = app.write_gate.enter().await;
+    let event = webhook_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         store_id: Set(store.id),
         topic: Set(delivery.topic.to_owned()),
@@ -121,9 +117,9 @@ pub async fn receive(
         order_id: Set(None),
         error: Set(error),
         received_at: Set(Utc::now()),
-    }
-    .insert(db)
-    .await;
+    };
+    // Nothing to read back: the body is not sent back over the wire.
+    let inserted = webhook_event::Entity::insert(event).exec_without_returning(db).await;
     drop(turn);
     match inserted {
         Ok(_) => {}
@@ -135,7 +131,7 @@ pub async fn receive(
     match read {
         // Stored: the store has its answer now, the intake worker makes the order.
         Ok(Some(_)) => {
-            wake.notify_one();
+            app.intake_wake.notify_one();
             Ok(answer(200, "ok"))
         }
         Ok(None) => {
