@@ -67,8 +67,6 @@ impl Browser {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("chromedriver starts");
-        // Two TLS crypto providers are linked in (reqwest's and fantoccini's): name one, once.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let profile = tempfile::tempdir().expect("profile dir");
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
         let capabilities = serde_json::json!({
@@ -87,11 +85,12 @@ impl Browser {
         let client = runtime.block_on(async {
             let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
             loop {
-                let connected = fantoccini::ClientBuilder::rustls()
-                    .expect("TLS roots")
-                    .capabilities(capabilities.clone())
-                    .connect(&format!("http://127.0.0.1:{port}"))
-                    .await;
+                // chromedriver is on loopback: plain HTTP, no TLS stack needed.
+                let connected =
+                    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                        .capabilities(capabilities.clone())
+                        .connect(&format!("http://127.0.0.1:{port}"))
+                        .await;
                 match connected {
                     Ok(client) => break client,
                     Err(err) if std::time::Instant::now() > deadline => panic!("chromedriver did not answer: {err}"),
@@ -132,6 +131,14 @@ impl Browser {
             field.clear().await.expect("clear");
             field.send_keys(text).await.expect("typing")
         });
+    }
+
+    /// Chooses the option with `value` in the drop-down `css`.
+    pub fn select(&self, css: &str, value: &str) {
+        let select = self.find(css);
+        self.runtime
+            .block_on(select.select_by_value(value))
+            .unwrap_or_else(|err| panic!("no option {value} in {css}: {err}"));
     }
 
     pub fn click(&self, css: &str) {

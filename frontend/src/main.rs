@@ -20,6 +20,10 @@ pub enum Route {
     Connections,
     #[at("/connections/:id")]
     Connection { id: String },
+    #[at("/connections/:id/wizard/:number")]
+    WizardStep { id: String, number: usize },
+    #[at("/connections/:id/set-up-complete")]
+    SetupComplete { id: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -35,6 +39,10 @@ fn switch(route: Route) -> Html {
         Route::SignUp => html! { <pages::auth::AuthPage sign_up={true} /> },
         Route::Connections => html! { <ui::Layout><pages::connections::ConnectionsPage /></ui::Layout> },
         Route::Connection { id } => html! { <ui::Layout><pages::pairing::PairingPage {id} /></ui::Layout> },
+        Route::WizardStep { id, number } => {
+            html! { <ui::Layout><pages::wizard::WizardPage {id} {number} /></ui::Layout> }
+        }
+        Route::SetupComplete { id } => html! { <ui::Layout><pages::wizard::SetupCompletePage {id} /></ui::Layout> },
         Route::NotFound => html! {
             <ui::Layout>
                 <h1>{ "Page not found" }</h1>

@@ -284,6 +284,9 @@ impl ListSnapshot {
         }
         let pool: Vec<&CachedEntry> = kinds.iter().flat_map(|k| self.entries.get(k).into_iter().flatten()).collect();
         let labels = kinds.iter().map(|k| k.label()).collect::<Vec<_>>().join(" or ");
+        if wanted.trim().is_empty() {
+            return Err(FieldError::new(field, format!("required: choose one of your QuickBooks {labels}")));
+        }
         let found = resolve_name(&pool, |e| e.full_name.as_str(), wanted).map_err(|err| match err {
             NameLookupError::NotFound(name) => FieldError::new(
                 field,

@@ -72,8 +72,54 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     assert!(page.contains("Lists read at"), "{page}");
     browser.screenshot("05-pairing-connected");
 
+    // The seven steps, with drop-downs filled from the company's lists.
+    browser.click("a.button.primary");
+    browser.wait_for_text("Step 1 of 7: Sync Direction", wait);
+    browser.screenshot("06-wizard-1-sync-direction");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 2 of 7: Orders", wait);
+    browser.select("#field-transactionType", "SALES_RECEIPT");
+    browser.select("#field-className", "Web");
+    browser.fill("#field-orderNumberPrefix", "WEB-");
+    browser.screenshot("07-wizard-2-orders");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 3 of 7: Customers", wait);
+    browser.screenshot("08-wizard-3-customers");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 4 of 7: Accounts", wait);
+    // Nothing chosen: the API's errors appear beside their fields.
+    browser.click("button[type=submit]");
+    browser.wait_for_text("required: choose one of your QuickBooks accounts", wait);
+    browser.screenshot("09-wizard-4-accounts-refused");
+    browser.select("#field-incomeAccount", "Sales:Web Sales");
+    browser.select("#field-receivableAccount", "Accounts Receivable");
+    browser.select("#field-depositAccount", "Undeposited Funds");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 5 of 7: Sales Tax Mapping", wait);
+    browser.select("#field-taxItem", "NY State Tax");
+    browser.screenshot("10-wizard-5-sales-tax");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 6 of 7: Products", wait);
+    browser.screenshot("11-wizard-6-products");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Step 7 of 7: Notifications", wait);
+    browser.fill("#field-emails", "books@shop.example");
+    browser.screenshot("12-wizard-7-notifications");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("Set up complete", wait);
+    browser.click("[data-testid=sync-now]");
+    browser.wait_for_text("0 orders queued", wait);
+    browser.screenshot("13-set-up-complete");
+    // Nothing is locked in: a step reopens with what was saved.
+    browser.goto(&format!("{}/wizard/2", pairing_url(&browser)));
+    browser.wait_for_text("Step 2 of 7: Orders", wait);
+    assert_eq!(browser.script("return document.querySelector('#field-transactionType').value"), "SALES_RECEIPT");
+    assert_eq!(browser.script("return document.querySelector('#field-className').value"), "Web");
+    browser.goto(&pairing_url(&browser));
+    browser.wait_for_text("Connected to", wait);
+
     // A session that ends sends the merchant to log in, and back to the same page after.
-    let pairing = browser.current_url();
+    let pairing = pairing_url(&browser);
     browser.click("[data-testid=log-out]");
     browser.wait_for_text("Log in to Ledgerbridge", wait);
     browser.goto(&pairing);
@@ -84,4 +130,12 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     browser.click("button[type=submit]");
     browser.wait_for_text("Pair \"Main company\" with QuickBooks", wait);
     assert_eq!(browser.current_url(), pairing);
+}
+
+/// The pairing page of the connection the browser is on.
+fn pairing_url(browser: &Browser) -> String {
+    let url = browser.current_url();
+    let (base, rest) = url.split_once("/connections/").expect("on a connection's page");
+    let id = rest.split('/').next().unwrap_or_default();
+    format!("{base}/connections/{id}")
 }

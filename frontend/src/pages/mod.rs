@@ -2,3 +2,5 @@
 pub mod auth;
 pub mod connections;
 pub mod pairing;
+pub mod wizard;
+mod wizard_steps;

@@ -11,7 +11,9 @@ use serde_json::json;
 use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
+use yew_router::prelude::*;
 
+use crate::Route;
 use crate::api::{self, ApiError};
 use crate::ui::{Load, local_time, use_api_errors, view_load};
 
@@ -142,6 +144,10 @@ fn status(props: &StatusProps) -> Html {
                 <section class="status ok" data-testid="pairing-status" aria-live="polite">
                     <strong>{ format!("Connected to \"{name}\"") }</strong>
                     if !details.is_empty() { { format!(" ({})", details.join(", ")) } }
+                    if props.lists_read_at.is_some() {
+                        <p><Link<Route> to={Route::WizardStep { id: c.id.clone(), number: 1 }} classes="button primary">
+                            { "Configure the sync" }</Link<Route>></p>
+                    }
                     <p>{ format!("Last call {}.", local_time(at)) }
                         { match &props.lists_read_at {
                             Some(read) => format!(" Lists read at {}.", local_time(read)),
