@@ -35,6 +35,8 @@ pub struct AppState {
     pub intake_wake: Arc<tokio::sync::Notify>,
     /// Turns for the heaviest writers on SQLite (see [`db::WriteGate`]).
     pub write_gate: db::WriteGate,
+    /// Stores webhook deliveries, many per commit.
+    pub intake: crate::webhooks::intake_writer::IntakeWriter,
     /// `None` when email is not configured.
     pub mailer: Option<Mailer>,
     pub config: Arc<Config>,
@@ -115,6 +117,9 @@ impl Application {
             }
         };
         let write_gate = db::WriteGate::for_database(&db);
+        let intake_wake: Arc<tokio::sync::Notify> = Arc::default();
+        let intake =
+            crate::webhooks::intake_writer::IntakeWriter::spawn(db.clone(), write_gate.clone(), intake_wake.clone());
         let state = AppState {
             db,
             write_gate,
@@ -123,7 +128,8 @@ impl Application {
             progress_bus: ProgressBus::new(),
             inventory_bus: InventoryBus::new(),
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
-            intake_wake: Arc::default(),
+            intake_wake,
+            intake,
             mailer,
             config: Arc::new(config),
         };

@@ -2,6 +2,7 @@
 //! de-duplicated and answered at once, then turned into orders by a worker; Shopify's and
 //! WooCommerce's order payloads mapped into the one order model.
 mod intake;
+pub mod intake_writer;
 pub mod routes;
 mod service;
 pub mod shopify;

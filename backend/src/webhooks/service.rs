@@ -4,16 +4,17 @@
 //! waiting on that, and a delivery stored is never lost.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait, Set};
+use sea_orm::{DatabaseConnection, EntityTrait};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::intake;
+use super::intake_writer::Stored;
 use super::signature;
 use crate::app::AppState;
 use crate::db_enum;
 use crate::entities::{store, webhook_event};
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 use crate::stores::Platform;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 
@@ -106,34 +107,26 @@ pub async fn receive(
         Err(err) => ("MALFORMED", Some(err.to_string())),
     };
     let event_id = delivery.event_id.map(str::to_owned).unwrap_or_else(|| hex::encode(Sha256::digest(body)));
-    let turn = app.write_gate.enter().await;
-    let event = webhook_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        store_id: Set(store.id),
-        topic: Set(delivery.topic.to_owned()),
-        event_id: Set(event_id),
-        outcome: Set(outcome.to_owned()),
-        raw_body: Set(String::from_utf8_lossy(body).into_owned()),
-        order_id: Set(None),
-        error: Set(error),
-        received_at: Set(Utc::now()),
+    let row = webhook_event::Model {
+        id: Uuid::now_v7(),
+        store_id: store.id,
+        topic: delivery.topic.to_owned(),
+        event_id,
+        outcome: outcome.to_owned(),
+        raw_body: String::from_utf8_lossy(body).into_owned(),
+        order_id: None,
+        error,
+        received_at: Utc::now(),
     };
-    // Nothing to read back: the body is not sent back over the wire.
-    let inserted = webhook_event::Entity::insert(event).exec_without_returning(db).await;
-    drop(turn);
-    match inserted {
-        Ok(_) => {}
-        Err(err) if matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_))) => {
-            return Ok(answer(200, "already received"));
-        }
-        Err(err) => return Err(err.into()),
+    match app.intake.store(row).await {
+        Ok(Stored::New) => {}
+        Ok(Stored::Repeat) => return Ok(answer(200, "already received")),
+        // Not acknowledged: the store sends it again.
+        Err(err) => return Err(ServiceError::Internal(err.into())),
     }
     match read {
         // Stored: the store has its answer now, the intake worker makes the order.
-        Ok(Some(_)) => {
-            app.intake_wake.notify_one();
-            Ok(answer(200, "ok"))
-        }
+        Ok(Some(_)) => Ok(answer(200, "ok")),
         Ok(None) => {
             log(
                 db,

@@ -16,6 +16,7 @@ use crate::helpers::{TestApp, on_both_databases};
 on_both_databases!(
     every_waiting_delivery_becomes_one_order_however_many_workers_take_them,
     a_delivery_left_waiting_is_acted_on_without_a_new_one,
+    deliveries_arriving_together_are_stored_together_each_repeat_once,
 );
 
 /// A merchant's token, connection and Shopify store.
@@ -141,4 +142,59 @@ async fn wait_until_none_waiting(app: &TestApp) {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     panic!("deliveries still waiting after 5 s");
+}
+
+async fn deliveries_arriving_together_are_stored_together_each_repeat_once(app: &TestApp) {
+    use hmac::Mac;
+    let (token, _, store) = shopify_store(app).await;
+    let secret = app
+        .graphql(
+            Some(&token),
+            "mutation($s: ID!) { rotateStoreSecret(id: $s) { signingSecret } }",
+            json!({ "s": store.to_string() }),
+        )
+        .await;
+    let secret = secret.data()["rotateStoreSecret"]["signingSecret"].as_str().expect("a secret").to_owned();
+    let post = |id: String, n: u64| {
+        let (client, url, secret) =
+            (app.client.clone(), app.url(&format!("/webhooks/shopify/{store}")), secret.clone());
+        async move {
+            let body =
+                json!({ "id": n, "name": format!("#{n}"), "created_at": "2026-11-26T10:00:00Z", "currency": "USD",
+                "line_items": [{ "sku": "A", "title": "A", "quantity": 1, "price": "2.00" }], "total_price": "2.00" })
+                .to_string();
+            let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+            mac.update(body.as_bytes());
+            let signature =
+                base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes());
+            let response = client
+                .post(url)
+                .header("X-Shopify-Hmac-Sha256", signature)
+                .header("X-Shopify-Topic", "orders/create")
+                .header("X-Shopify-Webhook-Id", id)
+                .body(body)
+                .send()
+                .await
+                .expect("an answer");
+            (response.status().as_u16(), response.text().await.unwrap_or_default())
+        }
+    };
+    // Twenty retries of one delivery and thirty others, all at once.
+    let mut requests = Vec::new();
+    for _ in 0..20 {
+        requests.push(tokio::spawn(post("same".to_owned(), 1)));
+    }
+    for n in 2..32 {
+        requests.push(tokio::spawn(post(format!("d-{n}"), n)));
+    }
+    let mut answers = Vec::new();
+    for request in requests {
+        answers.push(request.await.expect("a request"));
+    }
+    assert!(answers.iter().all(|(status, _)| *status == 200), "{answers:?}");
+    let repeats = answers.iter().filter(|(_, text)| text == "already received").count();
+    assert_eq!(repeats, 19, "one of the twenty is stored, the others are repeats: {answers:?}");
+    wait_until_none_waiting(app).await;
+    let orders = store_order::Entity::find().filter(store_order::Column::StoreId.eq(store)).count(&app.state.db).await;
+    assert_eq!(orders.expect("count"), 31);
 }

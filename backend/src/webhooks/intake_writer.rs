@@ -1,0 +1,88 @@
+//! Group commit for webhook deliveries. Every request waits until its delivery is stored — a
+//! store is never told "received" for something that could still be lost — but the requests
+//! arriving together are stored together: one statement and one commit for all of them, the
+//! cost that otherwise limits how many deliveries a second the database can acknowledge.
+
+use std::collections::HashSet;
+
+use sea_orm::{DatabaseConnection, EntityTrait, TryInsertResult};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::db::WriteGate;
+use crate::entities::webhook_event;
+
+/// Deliveries stored in one statement, at most.
+const GROUP: usize = 256;
+
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    /// The store sent this delivery id before: nothing was stored again.
+    Repeat,
+}
+
+struct Waiting {
+    row: webhook_event::Model,
+    reply: oneshot::Sender<Result<Stored, String>>,
+}
+
+/// Hands deliveries to the one task that stores them.
+#[derive(Clone)]
+pub struct IntakeWriter {
+    sender: mpsc::Sender<Waiting>,
+}
+
+impl IntakeWriter {
+    /// Starts the storing task; `stored` is woken after each group (for the intake worker).
+    pub fn spawn(db: DatabaseConnection, gate: WriteGate, stored: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        let (sender, mut receiver) = mpsc::channel::<Waiting>(GROUP * 8);
+        tokio::spawn(async move {
+            let mut group = Vec::with_capacity(GROUP);
+            // Takes what is waiting, without waiting for more: a lone request is stored at once.
+            while receiver.recv_many(&mut group, GROUP).await > 0 {
+                let outcome = {
+                    let _turn = gate.enter().await;
+                    insert(&db, group.iter().map(|w| w.row.clone()).collect()).await
+                };
+                match outcome {
+                    Ok(inserted) => {
+                        for waiting in group.drain(..) {
+                            let stored = if inserted.contains(&waiting.row.id) { Stored::New } else { Stored::Repeat };
+                            let _ = waiting.reply.send(Ok(stored));
+                        }
+                        stored.notify_one();
+                    }
+                    Err(err) => {
+                        tracing::error!(error = ?err, deliveries = group.len(), "webhook deliveries could not be stored");
+                        for waiting in group.drain(..) {
+                            let _ = waiting.reply.send(Err(err.to_string()));
+                        }
+                    }
+                }
+            }
+        });
+        Self { sender }
+    }
+
+    /// Stores one delivery (with those arriving alongside it) and says whether it was new.
+    pub async fn store(&self, row: webhook_event::Model) -> Result<Stored, String> {
+        let (reply, answer) = oneshot::channel();
+        self.sender.send(Waiting { row, reply }).await.map_err(|_| "the server is stopping".to_owned())?;
+        answer.await.map_err(|_| "the server is stopping".to_owned())?
+    }
+}
+
+/// One statement for the group; a delivery id already stored (or twice in the group) is
+/// skipped by the database, which says which rows it inserted.
+async fn insert(db: &DatabaseConnection, rows: Vec<webhook_event::Model>) -> Result<HashSet<Uuid>, sea_orm::DbErr> {
+    let result = webhook_event::Entity::insert_many(rows.into_iter().map(sea_orm::IntoActiveModel::into_active_model))
+        .on_conflict_do_nothing_on([webhook_event::Column::StoreId, webhook_event::Column::EventId])
+        .exec_with_returning_keys(db)
+        .await?;
+    Ok(match result {
+        TryInsertResult::Inserted(ids) => ids.into_iter().collect(),
+        TryInsertResult::Empty | TryInsertResult::Conflicted => HashSet::new(),
+    })
+}
