@@ -55,6 +55,11 @@ impl WriteGate {
         }
     }
 
+    /// Whether writers take turns here (SQLite).
+    pub fn takes_turns(&self) -> bool {
+        self.0.is_some()
+    }
+
     /// Waits for the turn to write; the turn lasts as long as the guard.
     pub async fn enter(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match &self.0 {

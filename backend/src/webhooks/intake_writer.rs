@@ -1,7 +1,7 @@
-//! Group commit for webhook deliveries. Every request waits until its delivery is stored — a
-//! store is never told "received" for something that could still be lost — but the requests
-//! arriving together are stored together: one statement and one commit for all of them, the
-//! cost that otherwise limits how many deliveries a second the database can acknowledge.
+//! Storing webhook deliveries. Every request waits until its delivery is stored — a store is
+//! never told "received" for something that could still be lost. On SQLite, which writes one
+//! transaction at a time, the requests arriving together are stored together (group commit:
+//! one statement and one commit for all of them); PostgreSQL takes each on its own connection.
 
 use std::collections::HashSet;
 
@@ -28,23 +28,29 @@ struct Waiting {
     reply: oneshot::Sender<Result<Stored, String>>,
 }
 
-/// Hands deliveries to the one task that stores them.
+/// Stores deliveries: through the one task that groups them (SQLite), or directly.
 #[derive(Clone)]
 pub struct IntakeWriter {
-    sender: mpsc::Sender<Waiting>,
+    sender: Option<mpsc::Sender<Waiting>>,
+    db: DatabaseConnection,
+    stored: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl IntakeWriter {
     /// Starts the storing task; `stored` is woken after each group (for the intake worker).
     pub fn spawn(db: DatabaseConnection, gate: WriteGate, stored: std::sync::Arc<tokio::sync::Notify>) -> Self {
+        if !gate.takes_turns() {
+            return Self { sender: None, db, stored };
+        }
         let (sender, mut receiver) = mpsc::channel::<Waiting>(GROUP * 8);
+        let (task_db, task_stored) = (db.clone(), stored.clone());
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
             // Takes what is waiting, without waiting for more: a lone request is stored at once.
             while receiver.recv_many(&mut group, GROUP).await > 0 {
                 let outcome = {
                     let _turn = gate.enter().await;
-                    insert(&db, group.iter().map(|w| w.row.clone()).collect()).await
+                    insert(&task_db, group.iter().map(|w| w.row.clone()).collect()).await
                 };
                 match outcome {
                     Ok(inserted) => {
@@ -52,7 +58,7 @@ impl IntakeWriter {
                             let stored = if inserted.contains(&waiting.row.id) { Stored::New } else { Stored::Repeat };
                             let _ = waiting.reply.send(Ok(stored));
                         }
-                        stored.notify_one();
+                        task_stored.notify_one();
                     }
                     Err(err) => {
                         tracing::error!(error = ?err, deliveries = group.len(), "webhook deliveries could not be stored");
@@ -63,13 +69,19 @@ impl IntakeWriter {
                 }
             }
         });
-        Self { sender }
+        Self { sender: Some(sender), db, stored }
     }
 
     /// Stores one delivery (with those arriving alongside it) and says whether it was new.
     pub async fn store(&self, row: webhook_event::Model) -> Result<Stored, String> {
+        let Some(sender) = &self.sender else {
+            let id = row.id;
+            let inserted = insert(&self.db, vec![row]).await.map_err(|err| err.to_string())?;
+            self.stored.notify_one();
+            return Ok(if inserted.contains(&id) { Stored::New } else { Stored::Repeat });
+        };
         let (reply, answer) = oneshot::channel();
-        self.sender.send(Waiting { row, reply }).await.map_err(|_| "the server is stopping".to_owned())?;
+        sender.send(Waiting { row, reply }).await.map_err(|_| "the server is stopping".to_owned())?;
         answer.await.map_err(|_| "the server is stopping".to_owned())?
     }
 }

@@ -57,9 +57,11 @@ pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: Write
             }
             tokio::select! {
                 _ = wake.notified() => {
-                    // Let the deliveries arriving with this one gather: one transaction for many
-                    // costs the stores' requests far fewer waits than one for each.
-                    tokio::time::sleep(GATHER).await;
+                    // On SQLite the stores' requests wait while the worker writes: letting the
+                    // deliveries arriving with this one gather makes one transaction of many.
+                    if gate.takes_turns() {
+                        tokio::time::sleep(GATHER).await;
+                    }
                 }
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }
