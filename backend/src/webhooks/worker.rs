@@ -4,7 +4,7 @@
 //! PROCESSING inside that transaction, so another replica skips it, and a crash leaves it
 //! RECEIVED for the next pass: none is lost and none is acted on twice.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ use sea_orm::{
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use super::intake::{self, Intake};
+use super::intake::{self, Intake, Unreadable};
 use super::service::RECEIVED;
 use crate::db::WriteGate;
 use crate::db_enum;
@@ -155,9 +155,20 @@ async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>
         .all(&txn)
         .await?;
     let mut known = Known::default();
-    let rest = store_new_orders(&txn, bus, &mut known, &events).await?;
-    for event in rest {
-        act(&txn, bus, &mut known, event).await?;
+    // Each body is read once; `None` for a store removed since.
+    let mut reads = Vec::with_capacity(events.len());
+    for event in &events {
+        let store = known.store(&txn, event.store_id).await?;
+        reads.push(store.map(|store| {
+            let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
+            intake::read(platform, &event.topic, event.raw_body.as_bytes())
+        }));
+    }
+    let made = store_new_orders(&txn, bus, &mut known, &events, &reads).await?;
+    for (index, (event, read)) in events.iter().zip(reads).enumerate() {
+        if !made.contains(&index) {
+            act(&txn, bus, &mut known, event, read).await?;
+        }
     }
     txn.commit().await?;
     Ok(events.len())
@@ -166,33 +177,33 @@ async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>
 /// Stores at once the orders the batch creates and nothing else in it touches (the common
 /// case: a store's orders/create deliveries), a few statements for them all; returns the
 /// other deliveries, in order, to be acted on one by one.
-async fn store_new_orders<'a>(
+async fn store_new_orders(
     db: &impl ConnectionTrait,
     bus: &LogBus,
     known: &mut Known,
-    events: &'a [webhook_event::Model],
-) -> ServiceResult<Vec<&'a webhook_event::Model>> {
+    events: &[webhook_event::Model],
+    reads: &[Option<Result<Option<Intake>, Unreadable>>],
+) -> ServiceResult<HashSet<usize>> {
     // Every order the batch names, and how often.
     let mut named: HashMap<(Uuid, String), usize> = HashMap::new();
     let mut creations = Vec::new();
-    for (index, event) in events.iter().enumerate() {
-        let Some(store) = known.store(db, event.store_id).await? else { continue };
-        let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
-        let external_id = match intake::read(platform, &event.topic, event.raw_body.as_bytes()) {
-            Ok(Some(Intake::Upsert(order))) => {
-                let id = order.external_id.clone();
-                creations.push((index, store, order));
-                id
+    for (index, (event, read)) in events.iter().zip(reads).enumerate() {
+        let external_id = match read {
+            Some(Ok(Some(Intake::Upsert(order)))) => {
+                if let Some(store) = known.store(db, event.store_id).await? {
+                    creations.push((index, store, order));
+                }
+                order.external_id.clone()
             }
-            Ok(Some(Intake::Cancel(order))) => order.external_id,
-            Ok(Some(Intake::Refund { order_external_id, .. })) => order_external_id,
+            Some(Ok(Some(Intake::Cancel(order)))) => order.external_id.clone(),
+            Some(Ok(Some(Intake::Refund { order_external_id, .. }))) => order_external_id.clone(),
             _ => continue,
         };
         *named.entry((event.store_id, external_id)).or_default() += 1;
     }
     creations.retain(|(_, store, order)| named[&(store.id, order.external_id.clone())] == 1);
     if creations.is_empty() {
-        return Ok(events.iter().collect());
+        return Ok(HashSet::new());
     }
     let stored: Vec<(Uuid, String)> = store_order::Entity::find()
         .select_only()
@@ -205,7 +216,7 @@ async fn store_new_orders<'a>(
     let stored: std::collections::HashSet<(Uuid, String)> = stored.into_iter().collect();
     creations.retain(|(_, store, order)| !stored.contains(&(store.id, order.external_id.clone())));
     if creations.is_empty() {
-        return Ok(events.iter().collect());
+        return Ok(HashSet::new());
     }
     let (mut rows, mut entries, mut refunds) = (Vec::new(), Vec::new(), Vec::new());
     let mut made = HashMap::new();
@@ -236,7 +247,7 @@ async fn store_new_orders<'a>(
         .filter(webhook_event::Column::Id.is_in(made.keys().map(|i| events[*i].id)))
         .exec(db)
         .await?;
-    Ok(events.iter().enumerate().filter(|(index, _)| !made.contains_key(index)).map(|(_, e)| e).collect())
+    Ok(made.into_keys().collect())
 }
 
 /// Stores and settings read once per batch.
@@ -285,17 +296,17 @@ async fn act(
     bus: &LogBus,
     known: &mut Known,
     event: &webhook_event::Model,
+    read: Option<Result<Option<Intake>, Unreadable>>,
 ) -> ServiceResult<()> {
-    let Some(store) = known.store(db, event.store_id).await? else {
+    let (Some(store), Some(read)) = (known.store(db, event.store_id).await?, read) else {
         return finish(db, event, "IGNORED", None, Some("the store was removed".to_owned())).await;
     };
-    let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
     let log = |level: LogLevel, kind: LogKind, message: String| {
         let mut entry = NewLogEntry::info(store.connection_id, kind, message);
         entry.level = level;
         entry
     };
-    match intake::read(platform, &event.topic, event.raw_body.as_bytes()) {
+    match read {
         Ok(Some(Intake::Upsert(order))) => {
             let settings = known.settings(db, store.connection_id).await?;
             let stored = upsert_order_with(db, bus, &store, settings, order).await?.order;
