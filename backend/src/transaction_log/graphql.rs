@@ -1,7 +1,7 @@
 //! The transaction log over GraphQL: a paged query and a live subscription.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -10,8 +10,10 @@ use super::service::{self, LogEntry, LogFilter, LogKind, LogLevel};
 use crate::connections::find_owned;
 use crate::error::ServiceError;
 use crate::graphql::{ApiError, ApiResult, app, caller, parse_id};
+use crate::web_connector::explain;
 
 #[derive(SimpleObject, Clone)]
+#[graphql(complex)]
 pub struct TransactionLogEntry {
     pub id: ID,
     pub connection_id: ID,
@@ -23,6 +25,21 @@ pub struct TransactionLogEntry {
     /// Machine-readable details (the saved settings, a QuickBooks status code, ...).
     pub details: Option<Json<serde_json::Value>>,
     pub created_at: DateTime<Utc>,
+}
+
+#[ComplexObject]
+impl TransactionLogEntry {
+    /// For an entry about a QuickBooks or Web Connector error: what it means and what to do,
+    /// in plain English. Null for other entries and for codes without an explanation.
+    async fn explanation(&self) -> Option<String> {
+        let details = &self.details.as_ref()?.0;
+        let explanation = match (details.get("statusCode").and_then(|c| c.as_i64()), details.get("hresult")) {
+            (Some(code), _) => explain::status_code(i32::try_from(code).ok()?)?,
+            (None, Some(hresult)) => explain::hresult(hresult.as_str()?),
+            (None, None) => return None,
+        };
+        Some(format!("{} {}", explanation.summary, explanation.what_to_do))
+    }
 }
 
 impl From<&LogEntry> for TransactionLogEntry {

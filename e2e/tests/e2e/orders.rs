@@ -124,6 +124,14 @@ fn a_locked_quickbooks_list_is_retried_on_the_next_run_and_a_data_error_fails_on
     let failed: Vec<Value> = orders(&paired).into_iter().filter(|o| o["status"] == "FAILED").collect();
     assert_eq!(failed.len(), 1, "a data error does not loop");
     assert!(failed[0]["lastError"].as_str().unwrap().contains("3210"));
+    // The log explains the error in plain English beside its message, for the log page.
+    let log = paired.graphql(
+        "query($c: ID!) { transactionLog(connectionId: $c, filter: { levels: [ERROR] }) { nodes { kind explanation } } }",
+        json!({ "c": paired.connection_id }),
+    );
+    let entries = log["data"]["transactionLog"]["nodes"].as_array().unwrap();
+    let failure = entries.iter().find(|e| e["kind"] == "ORDER_FAILED").expect("the failure is logged");
+    assert!(failure["explanation"].as_str().is_some_and(|e| e.contains("refused a value")), "{log}");
     assert_eq!(paired.web_connector(PASSWORD).run(&mut company).status(), "none");
     assert_eq!(company.transactions.len(), 1);
     assert!(company.transactions.iter().all(|t| t.kind == "SalesReceipt"));
