@@ -2,10 +2,12 @@
 //! expired access token is refreshed once, quietly; when that fails too the merchant is sent
 //! back to log in (the caller keeps where they were).
 
+use graphql_client::{GraphQLQuery, QueryBody};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 
+use crate::operations::{RefreshToken, refresh_token};
 use crate::session::{self, Session};
 
 /// Why a request did not give its data.
@@ -67,19 +69,14 @@ struct FieldProblem {
     message: String,
 }
 
-async fn post(query: &str, variables: &Value, token: Option<&str>) -> Result<Answer, ApiError> {
+async fn post<V: serde::Serialize>(body: &QueryBody<V>, token: Option<&str>) -> Result<Answer, ApiError> {
     let mut request = gloo_net::http::Request::post("/graphql");
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
     }
-    let response = request
-        .json(&json!({ "query": query, "variables": variables }))
-        .map_err(|err| ApiError::Other(err.to_string()))?
-        .send()
-        .await
-        .map_err(|_| {
-            ApiError::Other("The server cannot be reached. Check your connection and try again.".to_owned())
-        })?;
+    let response = request.json(body).map_err(|err| ApiError::Other(err.to_string()))?.send().await.map_err(|_| {
+        ApiError::Other("The server cannot be reached. Check your connection and try again.".to_owned())
+    })?;
     response
         .json::<Answer>()
         .await
@@ -104,22 +101,29 @@ fn error_of(errors: Vec<GraphqlError>) -> ApiError {
     }
 }
 
-/// Runs a query or mutation as the logged-in merchant and reads its `data`.
-pub async fn request<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
+/// Runs an operation as the logged-in merchant and reads its `data`.
+pub async fn request<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    let body = Q::build_query(variables);
     let mut session = session::load().ok_or(ApiError::Unauthenticated)?;
-    let mut answer = post(query, &variables, Some(&session.access_token)).await?;
+    let mut answer = post(&body, Some(&session.access_token)).await?;
     let expired = answer.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|x| x.code.as_deref())
         == Some("UNAUTHENTICATED");
     if expired {
         session = refresh(&session).await?;
-        answer = post(query, &variables, Some(&session.access_token)).await?;
+        answer = post(&body, Some(&session.access_token)).await?;
     }
     data_of(answer)
 }
 
-/// Runs a request that needs no log-in (sign-up, log-in).
-pub async fn anonymous<T: DeserializeOwned>(query: &str, variables: Value) -> Result<T, ApiError> {
-    data_of(post(query, &variables, None).await?)
+/// Runs an operation that needs no log-in (sign-up, log-in).
+pub async fn anonymous<Q: GraphQLQuery>(variables: Q::Variables) -> Result<Q::ResponseData, ApiError> {
+    data_of(post(&Q::build_query(variables), None).await?)
+}
+
+/// The access token for a websocket subscription, refreshed first when it has expired.
+pub async fn access_token() -> Result<String, ApiError> {
+    let session = session::load().ok_or(ApiError::Unauthenticated)?;
+    if session::expired(&session) { Ok(refresh(&session).await?.access_token) } else { Ok(session.access_token) }
 }
 
 fn data_of<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
@@ -131,27 +135,15 @@ fn data_of<T: DeserializeOwned>(answer: Answer) -> Result<T, ApiError> {
         .map_err(|err| ApiError::Other(format!("The server's answer was not understood ({err}).")))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Tokens {
-    pub access_token: String,
-    pub refresh_token: String,
-}
-
 /// Exchanges the refresh token for a new pair; ends the session when it no longer works.
 async fn refresh(session: &Session) -> Result<Session, ApiError> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Refreshed {
-        refresh_token: Tokens,
-    }
-    let answer: Result<Refreshed, ApiError> = anonymous(
-        "mutation($t: String!) { refreshToken(refreshToken: $t) { accessToken refreshToken } }",
-        json!({ "t": session.refresh_token }),
-    )
-    .await;
+    let answer =
+        anonymous::<RefreshToken>(refresh_token::Variables { refresh_token: session.refresh_token.clone() }).await;
     match answer {
-        Ok(refreshed) => Ok(session::save(refreshed.refresh_token)),
+        Ok(refreshed) => {
+            let tokens = refreshed.refresh_token;
+            Ok(session::save(tokens.access_token, tokens.refresh_token))
+        }
         Err(_) => {
             session::clear();
             Err(ApiError::Unauthenticated)

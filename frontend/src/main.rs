@@ -1,5 +1,7 @@
 //! Ledgerbridge's merchant dashboard: a Yew single-page app that talks only to the GraphQL API.
 mod api;
+mod live;
+mod operations;
 mod pages;
 mod session;
 mod ui;
@@ -24,6 +26,12 @@ pub enum Route {
     WizardStep { id: String, number: usize },
     #[at("/connections/:id/set-up-complete")]
     SetupComplete { id: String },
+    #[at("/connections/:id/dashboard")]
+    Dashboard { id: String },
+    #[at("/connections/:id/log")]
+    Log { id: String },
+    #[at("/connections/:id/orders/:order")]
+    Order { id: String, order: String },
     #[not_found]
     #[at("/404")]
     NotFound,
@@ -43,6 +51,9 @@ fn switch(route: Route) -> Html {
             html! { <ui::Layout><pages::wizard::WizardPage {id} {number} /></ui::Layout> }
         }
         Route::SetupComplete { id } => html! { <ui::Layout><pages::wizard::SetupCompletePage {id} /></ui::Layout> },
+        Route::Dashboard { id } => html! { <ui::Layout><pages::dashboard::DashboardPage {id} /></ui::Layout> },
+        Route::Log { id } => html! { <ui::Layout><pages::log::LogPage {id} /></ui::Layout> },
+        Route::Order { id, order } => html! { <ui::Layout><pages::order::OrderPage {id} {order} /></ui::Layout> },
         Route::NotFound => html! {
             <ui::Layout>
                 <h1>{ "Page not found" }</h1>

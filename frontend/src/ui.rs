@@ -7,6 +7,7 @@ use yew_router::prelude::*;
 
 use crate::Route;
 use crate::api::ApiError;
+use crate::operations::{LogOut, log_out};
 
 /// Something read from the server.
 #[derive(Clone, PartialEq)]
@@ -52,6 +53,77 @@ pub fn use_api_errors() -> Callback<ApiError, Option<String>> {
     })
 }
 
+/// A whole number as the merchant's browser writes it (`1,234` or `1 234`).
+pub fn local_number(n: i64) -> String {
+    js_sys::Number::from(n as f64).to_locale_string("default").into()
+}
+
+/// A day (`YYYY-MM-DD`) written short, as the merchant's browser writes dates (`Nov 27`).
+pub fn local_day(day: &str) -> String {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(&format!("{day}T12:00:00Z")));
+    if date.get_time().is_nan() {
+        return day.to_owned();
+    }
+    let options = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&options, &"month".into(), &"short".into());
+    let _ = js_sys::Reflect::set(&options, &"day".into(), &"numeric".into());
+    date.to_locale_date_string("default", &options).into()
+}
+
+/// Hands `text` to the browser as a downloaded file.
+pub fn save_file(name: &str, mime: &str, text: &str) -> Result<(), String> {
+    use wasm_bindgen::JsCast;
+    let fail = |_| "The browser refused the download.".to_owned();
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
+    let document = web_sys::window().and_then(|w| w.document()).ok_or("No document.")?;
+    let link: web_sys::HtmlAnchorElement =
+        document.create_element("a").map_err(fail)?.dyn_into().map_err(|_| "No link element.".to_owned())?;
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    let _ = web_sys::Url::revoke_object_url(&url);
+    Ok(())
+}
+
+/// Which of a connection's pages is open.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Tab {
+    Dashboard,
+    Log,
+    Settings,
+    Pairing,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ConnectionNavProps {
+    pub id: String,
+    pub current: Tab,
+}
+
+/// The tabs of a connection's pages.
+#[function_component(ConnectionNav)]
+pub fn connection_nav(props: &ConnectionNavProps) -> Html {
+    let id = props.id.clone();
+    let tab = |tab: Tab, route: Route, label: &'static str| {
+        let current = props.current == tab;
+        html! {
+            <Link<Route> to={route} classes={classes!("tab", current.then_some("current"))}>{ label }</Link<Route>>
+        }
+    };
+    html! {
+        <nav class="tabs" aria-label="This connection">
+            { tab(Tab::Dashboard, Route::Dashboard { id: id.clone() }, "Dashboard") }
+            { tab(Tab::Log, Route::Log { id: id.clone() }, "Transaction log") }
+            { tab(Tab::Settings, Route::WizardStep { id: id.clone(), number: 1 }, "Settings") }
+            { tab(Tab::Pairing, Route::Connection { id }, "Web Connector") }
+        </nav>
+    }
+}
+
 /// A date and time as the merchant's browser writes them.
 pub fn local_time(iso: &str) -> String {
     let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso));
@@ -73,11 +145,8 @@ pub fn layout(props: &LayoutProps) -> Html {
     let log_out = Callback::from(move |_| {
         if let Some(session) = crate::session::load() {
             wasm_bindgen_futures::spawn_local(async move {
-                let _: Result<serde_json::Value, _> = crate::api::anonymous(
-                    "mutation($t: String!) { logOut(refreshToken: $t) }",
-                    serde_json::json!({ "t": session.refresh_token }),
-                )
-                .await;
+                let variables = log_out::Variables { refresh_token: session.refresh_token };
+                let _ = crate::api::anonymous::<LogOut>(variables).await;
             });
         }
         crate::session::clear();

@@ -1,31 +1,18 @@
 //! Sign up and log in: one form, two purposes. After either, the merchant goes back to the
 //! page they were sent away from, or to their connections.
 
-use serde::Deserialize;
-use serde_json::json;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::Route;
-use crate::api::{self, ApiError, Tokens};
+use crate::api::{self, ApiError};
+use crate::operations::{LogIn, ServerVersion, SignUp, log_in, server_version, sign_up};
 use crate::ui::Next;
 
 #[derive(Properties, PartialEq)]
 pub struct AuthProps {
     pub sign_up: bool,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct SignedUp {
-    sign_up: Tokens,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LoggedIn {
-    log_in: Tokens,
 }
 
 #[function_component(AuthPage)]
@@ -50,16 +37,7 @@ pub fn auth_page(props: &AuthProps) -> Html {
         let version = version.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                #[derive(Deserialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Info {
-                    server_info: Version,
-                }
-                #[derive(Deserialize)]
-                struct Version {
-                    version: String,
-                }
-                let info = api::anonymous::<Info>("{ serverInfo { version } }", json!({})).await;
+                let info = api::anonymous::<ServerVersion>(server_version::Variables).await;
                 version.set(Some(match info {
                     Ok(info) => format!("Ledgerbridge {}", info.server_info.version),
                     Err(err) => format!("The server cannot be reached: {}", err.message()),
@@ -72,29 +50,23 @@ pub fn auth_page(props: &AuthProps) -> Html {
         let (email, password, error, busy) = (email.clone(), password.clone(), error.clone(), busy.clone());
         Callback::from(move |event: SubmitEvent| {
             event.prevent_default();
-            let variables = json!({ "e": *email, "p": *password });
+            let (email, password) = ((*email).clone(), (*password).clone());
             let (error, busy, navigator, next) = (error.clone(), busy.clone(), navigator.clone(), next.clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
                 let tokens = if sign_up {
-                    api::anonymous::<SignedUp>(
-                        "mutation($e: String!, $p: String!) { signUp(email: $e, password: $p) { accessToken refreshToken } }",
-                        variables,
-                    )
-                    .await
-                    .map(|a| a.sign_up)
+                    api::anonymous::<SignUp>(sign_up::Variables { email, password })
+                        .await
+                        .map(|a| (a.sign_up.access_token, a.sign_up.refresh_token))
                 } else {
-                    api::anonymous::<LoggedIn>(
-                        "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { accessToken refreshToken } }",
-                        variables,
-                    )
-                    .await
-                    .map(|a| a.log_in)
+                    api::anonymous::<LogIn>(log_in::Variables { email, password })
+                        .await
+                        .map(|a| (a.log_in.access_token, a.log_in.refresh_token))
                 };
                 busy.set(false);
                 match tokens {
-                    Ok(tokens) => {
-                        crate::session::save(tokens);
+                    Ok((access, refresh)) => {
+                        crate::session::save(access, refresh);
                         error.set(None);
                         // Back where the merchant was, only ever within the dashboard.
                         match (navigator, next.filter(|n| n.starts_with('/') && !n.starts_with("//"))) {

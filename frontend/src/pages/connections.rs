@@ -1,41 +1,15 @@
 //! The merchant's QuickBooks connections (one per company file), and adding one.
 
-use serde::Deserialize;
-use serde_json::json;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::Route;
 use crate::api::{self, ApiError};
+use crate::operations::{ConnectionList, CreateConnection, connection_list, create_connection};
 use crate::ui::{Load, local_time, use_api_errors, view_load};
 
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Company {
-    name: Option<String>,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Connection {
-    id: String,
-    name: String,
-    company: Option<Company>,
-    last_contact_at: Option<String>,
-    setup_completed_at: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Connections {
-    connections: Vec<Connection>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Created {
-    create_connection: Connection,
-}
+type Connection = connection_list::ConnectionListConnections;
 
 #[function_component(ConnectionsPage)]
 pub fn connections_page() -> Html {
@@ -45,11 +19,7 @@ pub fn connections_page() -> Html {
         let (list, on_error) = (list.clone(), on_error.clone());
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                let answer = api::request::<Connections>(
-                    "{ connections { id name company { name } lastContactAt setupCompletedAt } }",
-                    json!({}),
-                )
-                .await;
+                let answer = api::request::<ConnectionList>(connection_list::Variables).await;
                 match answer {
                     Ok(found) => list.set(Load::Loaded(found.connections)),
                     Err(err) => {
@@ -73,8 +43,8 @@ pub fn connections_page() -> Html {
                         { for connections.iter().map(|c| html! {
                             <li key={c.id.clone()}>
                                 <Link<Route> to={Route::Connection { id: c.id.clone() }}>{ &c.name }</Link<Route>>
-                                <span class="muted">{ match (&c.company, &c.last_contact_at) {
-                                    (Some(Company { name: Some(name) }), Some(at)) => format!(" — {name}, last contact {}", local_time(at)),
+                                <span class="muted">{ match (c.company.as_ref().and_then(|c| c.name.as_ref()), &c.last_contact_at) {
+                                    (Some(name), Some(at)) => format!(" — {name}, last contact {}", local_time(at)),
                                     _ => " — waiting for the Web Connector's first call".to_owned(),
                                 } }</span>
                                 if c.setup_completed_at.is_some() { <span class="badge">{ "Set up" }</span> }
@@ -101,14 +71,15 @@ fn add_connection() -> Html {
             event.prevent_default();
             let value = |node: &NodeRef| node.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default();
             let minutes: i64 = value(&every).trim().parse().unwrap_or(0);
-            let variables = json!({ "i": { "name": value(&name), "runEveryMinutes": minutes } });
+            let variables = create_connection::Variables {
+                input: create_connection::CreateConnectionInput {
+                    name: value(&name),
+                    run_every_minutes: Some(minutes),
+                },
+            };
             let (error, navigator, on_error) = (error.clone(), navigator.clone(), on_error.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let created = api::request::<Created>(
-                    "mutation($i: CreateConnectionInput!) { createConnection(input: $i) { id name company { name } lastContactAt setupCompletedAt } }",
-                    variables,
-                )
-                .await;
+                let created = api::request::<CreateConnection>(variables).await;
                 match created {
                     Ok(created) => {
                         if let Some(navigator) = navigator {

@@ -6,52 +6,19 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::json;
-use wasm_bindgen::JsCast;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
 
 use crate::Route;
 use crate::api::{self, ApiError};
-use crate::ui::{Load, local_time, use_api_errors, view_load};
+use crate::operations::{
+    Pairing as PairingQuery, QwcFile, SetWebConnectorPassword, pairing, qwc_file, set_web_connector_password,
+};
+use crate::ui::{Load, local_time, save_file, use_api_errors, view_load};
 
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Company {
-    name: Option<String>,
-    country: Option<String>,
-    edition: Option<String>,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Wizard {
-    quickbooks_lists_read_at: Option<String>,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct Connection {
-    id: String,
-    name: String,
-    web_connector_user_name: String,
-    has_web_connector_password: bool,
-    run_every_minutes: i64,
-    company: Option<Company>,
-    last_contact_at: Option<String>,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-struct Pairing {
-    connection: Connection,
-    wizard: Wizard,
-}
-
-const QUERY: &str = "query($c: ID!) { connection(id: $c) { id name webConnectorUserName hasWebConnectorPassword \
-                     runEveryMinutes company { name country edition } lastContactAt } \
-                     wizard(connectionId: $c) { quickbooksListsReadAt } }";
+type Pairing = pairing::ResponseData;
+type Connection = pairing::PairingConnection;
 
 #[derive(Properties, PartialEq)]
 pub struct PairingProps {
@@ -71,7 +38,7 @@ pub fn pairing_page(props: &PairingProps) -> Html {
             let still_open = open.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 while still_open.get() {
-                    match api::request::<Pairing>(QUERY, json!({ "c": id })).await {
+                    match api::request::<PairingQuery>(pairing::Variables { id: id.clone() }).await {
                         Ok(found) => pairing.set(Load::Loaded(found)),
                         Err(err) => {
                             if let Some(message) = on_error.emit(err) {
@@ -92,7 +59,7 @@ pub fn pairing_page(props: &PairingProps) -> Html {
         Callback::from(move |_: ()| {
             let (pairing, id) = (pairing.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(found) = api::request::<Pairing>(QUERY, json!({ "c": id })).await {
+                if let Ok(found) = api::request::<PairingQuery>(pairing::Variables { id: id.clone() }).await {
                     pairing.set(Load::Loaded(found));
                 }
             });
@@ -187,10 +154,10 @@ fn password_step(props: &PasswordProps) -> Html {
             let (error, saved, on_saved, on_error, id) =
                 (error.clone(), saved.clone(), on_saved.clone(), on_error.clone(), id.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let answer = api::request::<serde_json::Value>(
-                    "mutation($c: ID!, $p: String!) { setWebConnectorPassword(connectionId: $c, password: $p) { hasWebConnectorPassword } }",
-                    json!({ "c": id, "p": password }),
-                )
+                let answer = api::request::<SetWebConnectorPassword>(set_web_connector_password::Variables {
+                    id: id.clone(),
+                    password,
+                })
                 .await;
                 match answer {
                     Ok(_) => {
@@ -234,24 +201,11 @@ fn qwc_step(props: &QwcProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (error, on_error, connection) = (error.clone(), on_error.clone(), connection.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                #[derive(Deserialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Qwc {
-                    qwc_file: String,
-                }
-                #[derive(Deserialize)]
-                struct Answer {
-                    connection: Qwc,
-                }
-                let answer = api::request::<Answer>(
-                    "query($c: ID!) { connection(id: $c) { qwcFile } }",
-                    json!({ "c": connection.id }),
-                )
-                .await;
+                let answer = api::request::<QwcFile>(qwc_file::Variables { id: connection.id.clone() }).await;
                 match answer {
                     Ok(answer) => {
                         let file_name = format!("{}.qwc", connection.name.replace(|c: char| !c.is_alphanumeric(), "-"));
-                        if let Err(message) = save_file(&file_name, &answer.connection.qwc_file) {
+                        if let Err(message) = save_file(&file_name, "application/xml", &answer.connection.qwc_file) {
                             error.set(Some(message));
                         } else {
                             error.set(None);
@@ -270,22 +224,4 @@ fn qwc_step(props: &QwcProps) -> Html {
             if let Some(message) = &*error { <p class="field-error" role="alert">{ message }</p> }
         </>
     }
-}
-
-/// Hands `text` to the browser as a downloaded file.
-fn save_file(name: &str, text: &str) -> Result<(), String> {
-    let fail = |_| "The browser refused the download.".to_owned();
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/xml");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
-    let document = web_sys::window().and_then(|w| w.document()).ok_or("No document.")?;
-    let link: web_sys::HtmlAnchorElement =
-        document.create_element("a").map_err(fail)?.dyn_into().map_err(|_| "No link element.".to_owned())?;
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
-    Ok(())
 }

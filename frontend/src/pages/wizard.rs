@@ -6,40 +6,27 @@
 
 use std::collections::HashMap;
 
-use serde::Deserialize;
+use graphql_client::GraphQLQuery;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 use yew_router::prelude::*;
 
-use super::wizard_steps::{Field, Kind, STEPS, Step, selection};
+use super::sales_tax::SalesTaxTable;
+use super::sync_now::SyncNowForm;
+use super::wizard_steps::{Field, Kind, STEPS, Step};
 use crate::Route;
 use crate::api::{self, ApiError};
+use crate::operations::{
+    CompleteSetup, RefreshQuickbooksLists, SaveAccountSettings, SaveCustomerSettings, SaveNotificationSettings,
+    SaveOrderSettings, SaveProductSettings, SaveSalesTaxSettings, SaveSyncDirection, WizardPage as WizardPageQuery,
+    complete_setup, refresh_quickbooks_lists, wizard_page,
+};
 use crate::ui::{Load, use_api_errors, view_load};
 
-#[derive(Deserialize, Clone, PartialEq)]
-struct Faq {
-    question: String,
-    answer: String,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct StepState {
-    step: String,
-    number: i32,
-    title: String,
-    saved: bool,
-    faq: Vec<Faq>,
-}
-
-#[derive(Deserialize, Clone, PartialEq)]
-#[serde(rename_all = "camelCase")]
-struct WizardState {
-    steps: Vec<StepState>,
-    quickbooks_lists_read_at: Option<String>,
-    quickbooks_lists_message: Option<String>,
-}
+type WizardState = wizard_page::WizardPageWizard;
 
 /// Everything one step's page needs.
 #[derive(Clone, PartialEq)]
@@ -49,45 +36,73 @@ struct Page {
     saved: Value,
     /// For each QuickBooks field, the names to choose from.
     choices: HashMap<&'static str, Vec<String>>,
+    /// What a sales tax mapping row can point at: codes, tax items and groups.
+    tax_targets: Vec<String>,
 }
 
-fn step_query(step: &Step) -> String {
-    let mut lists = String::new();
-    for field in step.fields {
-        if let Kind::Quickbooks(kind, types) = field.kind {
-            let types =
-                if types.is_empty() { String::new() } else { format!(", accountTypes: [{}]", types.join(", ")) };
-            lists.push_str(&format!(
-                " {}: entries(kind: {kind}{types}, first: 500) {{ edges {{ node {{ fullName }} }} }}",
-                field.name
-            ));
-        }
-    }
-    let lists =
-        if lists.is_empty() { String::new() } else { format!("quickbooksLists(connectionId: $c) {{{lists} }}") };
-    format!(
-        "query($c: ID!) {{ wizard(connectionId: $c) {{ steps {{ step number title saved faq {{ question answer }} }} \
-         quickbooksListsReadAt quickbooksListsMessage }} settings(connectionId: $c) {{ {key} {{ {fields} }} }} {lists} }}",
-        key = step.settings_key,
-        fields = selection(step)
-    )
+/// A GraphQL enum value as the API writes it (`SYNC_DIRECTION`).
+fn name_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+fn not_understood(err: serde_json::Error) -> ApiError {
+    ApiError::Other(format!("The wizard could not be read ({err})."))
 }
 
 async fn load_page(id: &str, step: &Step) -> Result<Page, ApiError> {
-    let data: Value = api::request(&step_query(step), json!({ "c": id })).await?;
-    let wizard: WizardState = serde_json::from_value(data["wizard"].clone())
-        .map_err(|err| ApiError::Other(format!("The wizard could not be read ({err}).")))?;
+    let data = api::request::<WizardPageQuery>(wizard_page::Variables { id: id.to_owned() }).await?;
+    let settings = serde_json::to_value(&data.settings).map_err(not_understood)?;
+    let lists = &data.quickbooks_lists;
+    let names = |list: &wizard_page::Names| list.edges.iter().map(|e| e.node.full_name.clone()).collect::<Vec<_>>();
     let mut choices = HashMap::new();
     for field in step.fields {
-        if let Kind::Quickbooks(..) = field.kind {
-            let names = data["quickbooksLists"][field.name]["edges"]
-                .as_array()
-                .map(|edges| edges.iter().filter_map(|e| e["node"]["fullName"].as_str().map(str::to_owned)).collect())
-                .unwrap_or_default();
-            choices.insert(field.name, names);
+        if let Kind::Quickbooks(kind, types) = field.kind {
+            let offered = match kind {
+                "ACCOUNT" => lists
+                    .accounts
+                    .edges
+                    .iter()
+                    .filter(|e| {
+                        types.is_empty()
+                            || e.node.account_type.as_ref().is_some_and(|t| types.contains(&name_of(t).as_str()))
+                    })
+                    .map(|e| e.node.full_name.clone())
+                    .collect(),
+                "CLASS" => names(&lists.classes),
+                "TERMS" => names(&lists.terms),
+                "SALES_TAX_ITEM" => names(&lists.tax_items),
+                "SALES_TAX_CODE" => names(&lists.tax_codes),
+                _ => Vec::new(),
+            };
+            choices.insert(field.name, offered);
         }
     }
-    Ok(Page { wizard, saved: data["settings"][step.settings_key].clone(), choices })
+    let mut tax_targets = names(&lists.tax_codes);
+    tax_targets.extend(names(&lists.tax_items));
+    tax_targets.extend(names(&lists.tax_groups));
+    Ok(Page { wizard: data.wizard, saved: settings[step.settings_key].clone(), choices, tax_targets })
+}
+
+/// Saves a step with its own typed mutation; the form's values are read into its input type.
+async fn save(step: &Step, id: &str, input: Value) -> Result<(), ApiError> {
+    async fn send<Q: GraphQLQuery>(variables: Value) -> Result<(), ApiError>
+    where
+        Q::Variables: DeserializeOwned,
+    {
+        let variables = serde_json::from_value(variables)
+            .map_err(|err| ApiError::Other(format!("The form could not be sent ({err}).")))?;
+        api::request::<Q>(variables).await.map(|_| ())
+    }
+    let variables = json!({ "id": id, "input": input });
+    match step.kind {
+        "SYNC_DIRECTION" => send::<SaveSyncDirection>(variables).await,
+        "ORDERS" => send::<SaveOrderSettings>(variables).await,
+        "CUSTOMERS" => send::<SaveCustomerSettings>(variables).await,
+        "ACCOUNTS" => send::<SaveAccountSettings>(variables).await,
+        "SALES_TAX" => send::<SaveSalesTaxSettings>(variables).await,
+        "PRODUCTS" => send::<SaveProductSettings>(variables).await,
+        _ => send::<SaveNotificationSettings>(variables).await,
+    }
 }
 
 /// What the form holds for a field, as text ("true"/"false" for yes/no).
@@ -177,18 +192,10 @@ pub fn wizard_page(props: &WizardProps) -> Html {
                 (error.clone(), busy.clone(), navigator.clone(), on_error.clone(), id.clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                let mutation = format!(
-                    "mutation($c: ID!, $i: {}!) {{ {}(connectionId: $c, input: $i) {{ __typename }} }}",
-                    step.input_type, step.mutation
-                );
-                let mut result = api::request::<Value>(&mutation, json!({ "c": id, "i": input })).await.map(|_| ());
+                let mut result = save(&step, &id, input).await;
                 if result.is_ok() && last {
-                    result = api::request::<Value>(
-                        "mutation($c: ID!) { completeSetup(connectionId: $c) { setupCompletedAt } }",
-                        json!({ "c": id }),
-                    )
-                    .await
-                    .map(|_| ());
+                    result =
+                        api::request::<CompleteSetup>(complete_setup::Variables { id: id.clone() }).await.map(|_| ());
                 }
                 busy.set(false);
                 match result {
@@ -214,11 +221,7 @@ pub fn wizard_page(props: &WizardProps) -> Html {
         Callback::from(move |_: MouseEvent| {
             let (id, page) = (id.clone(), page.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = api::request::<Value>(
-                    "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }",
-                    json!({ "c": id }),
-                )
-                .await;
+                let _ = api::request::<RefreshQuickbooksLists>(refresh_quickbooks_lists::Variables { id }).await;
                 if let Load::Loaded(mut found) = (*page).clone() {
                     found.wizard.quickbooks_lists_message =
                         Some("The lists are read again on the Web Connector's next run.".to_owned());
@@ -230,13 +233,13 @@ pub fn wizard_page(props: &WizardProps) -> Html {
     let id = props.id.clone();
     html! {
         { view_load(&page, "the wizard", |found| {
-            let state = found.wizard.steps.iter().find(|s| s.step == step.kind);
+            let state = found.wizard.steps.iter().find(|s| name_of(&s.step) == step.kind);
             let title = state.map(|s| s.title.clone()).unwrap_or_default();
             html! {
                 <div class="wizard">
                     <ol class="step-indicator" aria-label="Set-up steps">
                         { for found.wizard.steps.iter().map(|s| {
-                            let current = s.step == step.kind;
+                            let current = name_of(&s.step) == step.kind;
                             let class = classes!(current.then_some("current"), s.saved.then_some("saved"));
                             html! {
                                 <li {class} aria-current={ current.then_some("step") }>
@@ -248,6 +251,7 @@ pub fn wizard_page(props: &WizardProps) -> Html {
                         }) }
                     </ol>
                     <div class="wizard-body">
+                        <div class="wizard-main">
                         <form class="card" onsubmit={submit.clone()} novalidate=true>
                             <h1>{ format!("Step {} of 7: {title}", index + 1) }</h1>
                             if step.fields.iter().any(|f| matches!(f.kind, Kind::Quickbooks(..))) {
@@ -275,6 +279,10 @@ pub fn wizard_page(props: &WizardProps) -> Html {
                                 </button>
                             </div>
                         </form>
+                        if step.kind == "SALES_TAX" {
+                            <SalesTaxTable id={id.clone()} targets={found.tax_targets.clone()} />
+                        }
+                        </div>
                         <aside class="faq card" aria-label="Frequently Asked Questions">
                             <h2>{ "Frequently Asked Questions" }</h2>
                             { for state.map(|s| s.faq.clone()).unwrap_or_default().into_iter().map(|f| html! {
@@ -360,40 +368,17 @@ pub struct SetupCompleteProps {
 /// After the last step: what the merchant can do next.
 #[function_component(SetupCompletePage)]
 pub fn setup_complete_page(props: &SetupCompleteProps) -> Html {
-    let queued = use_state(|| None::<String>);
-    let on_error = use_api_errors();
-    let sync_now = {
-        let (queued, on_error, id) = (queued.clone(), on_error.clone(), props.id.clone());
-        Callback::from(move |_: MouseEvent| {
-            let (queued, on_error, id) = (queued.clone(), on_error.clone(), id.clone());
-            wasm_bindgen_futures::spawn_local(async move {
-                #[derive(Deserialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Queued {
-                    sync_now: i64,
-                }
-                match api::request::<Queued>("mutation($c: ID!) { syncNow(connectionId: $c) }", json!({ "c": id }))
-                    .await
-                {
-                    Ok(q) => queued.set(Some(format!(
-                        "{} order{} queued: waiting for the Web Connector's next run.",
-                        q.sync_now,
-                        if q.sync_now == 1 { "" } else { "s" }
-                    ))),
-                    Err(err) => queued.set(on_error.emit(err)),
-                }
-            });
-        })
-    };
+    let id = props.id.clone();
     html! {
         <section class="card">
             <h1>{ "Set up complete" }</h1>
             <p>{ "Orders now flow into QuickBooks on every Web Connector run. Every setting stays editable." }</p>
             <div class="actions">
-                <button class="primary" onclick={sync_now} data-testid="sync-now">{ "Sync Now" }</button>
-                <Link<Route> to={Route::WizardStep { id: props.id.clone(), number: 1 }} classes="button">{ "Review settings" }</Link<Route>>
+                <Link<Route> to={Route::Log { id: id.clone() }} classes="button primary">{ "View transaction log" }</Link<Route>>
+                <Link<Route> to={Route::Dashboard { id: id.clone() }} classes="button">{ "My Dashboard" }</Link<Route>>
             </div>
-            if let Some(message) = &*queued { <p class="done" role="status">{ message.clone() }</p> }
+            <h2 class="spaced">{ "Sync Now" }</h2>
+            <SyncNowForm {id} />
         </section>
     }
 }

@@ -31,9 +31,6 @@ const fn field(name: &'static str, label: &'static str, kind: Kind, required: bo
 pub struct Step {
     /// `WizardStepKind`.
     pub kind: &'static str,
-    /// The mutation and its input type.
-    pub mutation: &'static str,
-    pub input_type: &'static str,
     /// The step's key in `settings`.
     pub settings_key: &'static str,
     pub fields: &'static [Field],
@@ -42,8 +39,6 @@ pub struct Step {
 pub const STEPS: [Step; 7] = [
     Step {
         kind: "SYNC_DIRECTION",
-        mutation: "saveSyncDirection",
-        input_type: "SyncDirectionInput",
         settings_key: "syncDirection",
         fields: &[
             field(
@@ -60,8 +55,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "ORDERS",
-        mutation: "saveOrderSettings",
-        input_type: "OrderSettingsInput",
         settings_key: "orders",
         fields: &[
             field(
@@ -112,8 +105,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "CUSTOMERS",
-        mutation: "saveCustomerSettings",
-        input_type: "CustomerSettingsInput",
         settings_key: "customers",
         fields: &[
             field(
@@ -153,8 +144,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "ACCOUNTS",
-        mutation: "saveAccountSettings",
-        input_type: "AccountSettingsInput",
         settings_key: "accounts",
         fields: &[
             field(
@@ -192,8 +181,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "SALES_TAX",
-        mutation: "saveSalesTaxSettings",
-        input_type: "SalesTaxSettingsInput",
         settings_key: "salesTax",
         fields: &[
             field(
@@ -212,8 +199,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "PRODUCTS",
-        mutation: "saveProductSettings",
-        input_type: "ProductSettingsInput",
         settings_key: "products",
         fields: &[
             field(
@@ -242,8 +227,6 @@ pub const STEPS: [Step; 7] = [
     },
     Step {
         kind: "NOTIFICATIONS",
-        mutation: "saveNotificationSettings",
-        input_type: "NotificationSettingsInput",
         settings_key: "notifications",
         fields: &[
             field("emails", "Email addresses (comma-separated)", Kind::Text, true),
@@ -254,8 +237,3 @@ pub const STEPS: [Step; 7] = [
         ],
     },
 ];
-
-/// The GraphQL selection of every field of a step's saved settings.
-pub fn selection(step: &Step) -> String {
-    step.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(" ")
-}
