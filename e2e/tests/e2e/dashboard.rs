@@ -1,5 +1,8 @@
-//! The dashboard in a real Chromium against the real server: a merchant signs up, pairs a
-//! company file, and watches the Web Connector's first call arrive.
+//! The dashboard in a real Chromium against the real server. The main journey: a merchant signs
+//! up, pairs a company file and watches the Web Connector's first call arrive, completes the
+//! seven steps from the drop-downs, adds a Shopify store; a signed webhook arrives, Sync Now,
+//! a Web Connector run — and the log page, already open, shows the invoice without a reload;
+//! the dashboard counts it. A screenshot of every page lands in `e2e/artifacts/`.
 
 use std::time::Duration;
 
@@ -78,7 +81,7 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     browser.screenshot("06-wizard-1-sync-direction");
     browser.click("button[type=submit]");
     browser.wait_for_text("Step 2 of 7: Orders", wait);
-    browser.select("#field-transactionType", "SALES_RECEIPT");
+    browser.select("#field-transactionType", "INVOICE");
     browser.select("#field-className", "Web");
     browser.fill("#field-orderNumberPrefix", "WEB-");
     browser.screenshot("07-wizard-2-orders");
@@ -107,13 +110,92 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     browser.screenshot("12-wizard-7-notifications");
     browser.click("button[type=submit]");
     browser.wait_for_text("Set up complete", wait);
-    browser.click("[data-testid=sync-now]");
-    browser.wait_for_text("0 orders queued", wait);
     browser.screenshot("13-set-up-complete");
+
+    // My Dashboard: the Shopify store is added there; its address and secret are shown once.
+    browser.click(".actions a[href$='/dashboard']");
+    browser.wait_for_text("Orders by store", wait);
+    browser.fill("#store-name", "Outdoor Shop");
+    browser.select("#store-platform", "SHOPIFY");
+    browser.click("[data-testid=add-store]");
+    browser.wait_for_text("is ready.", wait);
+    let secret = text_of(&browser, "[data-testid=signing-secret]");
+    let webhook_url = text_of(&browser, "[data-testid=store-secret] code");
+    browser.screenshot("14-dashboard-store-added");
+
+    // The log page, open and live before the order arrives: everything after shows up in it
+    // without a reload.
+    browser.click(".tabs a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    browser.screenshot("15-log-live");
+    let body = shopify_order();
+    let (status, answer) = post_signed(&webhook_url, &secret, body.clone());
+    assert_eq!(status, 200, "{answer}");
+    browser.wait_for_text("Order #1001 received", wait);
+    // Sync Now, from the dashboard, then back to the log, which stays open through the run.
+    browser.click(".tabs a[href$='/dashboard']");
+    browser.wait_for_text("Orders by store", wait);
+    browser.click("[data-testid=sync-now]");
+    browser.wait_for_text("1 order queued", wait);
+    browser.screenshot("16-dashboard-sync-now");
+    browser.click(".tabs a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    let run = WebConnector::new(&server.url(""), &user, WC_PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    assert_eq!(company.transactions.len(), 1, "one invoice: {:?}", company.transactions);
+    assert_eq!(company.transactions[0].kind, "Invoice");
+    let log = browser.wait_for_text("Order #1001 is in QuickBooks as Invoice WEB-1001", wait);
+    assert!(log.contains("created in QuickBooks"), "the customer and items it made are logged too: {log}");
+    browser.screenshot("17-log-invoice-created-live");
+
+    // The dashboard counts it, in the table and in the chart.
+    browser.click(".tabs a[href$='/dashboard']");
+    browser.wait_for_text("Orders by store", wait);
+    assert_eq!(text_of(&browser, "[data-count=synced]"), "1");
+    assert_eq!(text_of(&browser, "[data-count=pending]"), "0");
+    let chart = browser.script("return document.querySelector('[data-testid=chart]').getAttribute('aria-label')");
+    assert_eq!(chart, "1 synced, 0 failed over 14 days");
+    browser.wait_for_text("Last Web Connector call", wait);
+    browser.screenshot("18-dashboard-counted");
+
+    // The order's page: the store's raw payload and the QuickBooks document.
+    browser.click(".tabs a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    browser.click("[data-kind=ORDER_SYNCED] a");
+    let order = browser.wait_for_text("What the store sent", wait);
+    assert!(order.contains("In QuickBooks"), "{order}");
+    browser.wait_for_text("The exact qbXML", wait);
+    let raw = browser.script("return document.querySelector('.delivery pre').textContent");
+    assert!(raw.as_str().is_some_and(|r| r.contains("WIDGET-RED")), "the raw payload is shown: {raw}");
+    browser.screenshot("19-order-detail");
+
+    // Filters, and the filtered view as CSV.
+    browser.click("a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    browser.fill("#filter-text", "is in QuickBooks as");
+    browser.click("[data-testid=apply-filters]");
+    browser.wait_for_text("Order #1001 is in QuickBooks", wait);
+    let shown = browser.script("return document.querySelectorAll('[data-testid=log-entries] li').length");
+    assert_eq!(shown, 1, "only the matching entry");
+    // The download is caught where the page hands it to the browser: the file's text and name.
+    browser.script(
+        "URL.createObjectURL = (blob) => { blob.text().then((t) => { window.exported = t; }); return 'blob:caught'; };
+         HTMLAnchorElement.prototype.click = function () { window.downloaded = this.download; };
+         return null",
+    );
+    browser.click("[data-testid=export-csv]");
+    browser.wait_for_text("1 entry exported", wait);
+    assert_eq!(browser.script("return window.downloaded"), "transaction-log.csv");
+    let csv = browser.script("return window.exported");
+    let csv = csv.as_str().expect("the CSV was made");
+    assert!(csv.starts_with("time,level,kind,order,message,explanation"), "{csv}");
+    assert_eq!(csv.lines().count(), 2, "{csv}");
+    assert!(csv.contains("ORDER_SYNCED,#1001,Order #1001 is in QuickBooks as Invoice WEB-1001"), "{csv}");
+    browser.screenshot("20-log-filtered");
     // Nothing is locked in: a step reopens with what was saved.
     browser.goto(&format!("{}/wizard/2", pairing_url(&browser)));
     browser.wait_for_text("Step 2 of 7: Orders", wait);
-    assert_eq!(browser.script("return document.querySelector('#field-transactionType').value"), "SALES_RECEIPT");
+    assert_eq!(browser.script("return document.querySelector('#field-transactionType').value"), "INVOICE");
     assert_eq!(browser.script("return document.querySelector('#field-className').value"), "Web");
     browser.goto(&pairing_url(&browser));
     browser.wait_for_text("Connected to", wait);
@@ -130,6 +212,37 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     browser.click("button[type=submit]");
     browser.wait_for_text("Pair \"Main company\" with QuickBooks", wait);
     assert_eq!(browser.current_url(), pairing);
+}
+
+fn text_of(browser: &Browser, css: &str) -> String {
+    let text = browser.script(&format!("return document.querySelector({css:?}).textContent"));
+    text.as_str().unwrap_or_else(|| panic!("{css} is not on the page")).to_owned()
+}
+
+/// A real Shopify order (the fixture), as Shopify's orders/create webhook carries it.
+fn shopify_order() -> Vec<u8> {
+    let path =
+        e2e::server::workspace_root().join("../shared/fixtures/orders/synthetic__shopify_orders_create_modern.json");
+    let fixture: serde_json::Value = serde_json::from_slice(&std::fs::read(path).expect("fixture")).expect("JSON");
+    serde_json::to_vec(fixture.get("order").unwrap_or(&fixture)).expect("JSON")
+}
+
+/// Posts a webhook signed the way Shopify signs it.
+fn post_signed(url: &str, secret: &str, body: Vec<u8>) -> (u16, String) {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
+    mac.update(&body);
+    let signature = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes());
+    let response = reqwest::blocking::Client::new()
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("X-Shopify-Hmac-Sha256", signature)
+        .header("X-Shopify-Topic", "orders/create")
+        .header("X-Shopify-Webhook-Id", "journey-1")
+        .body(body)
+        .send()
+        .expect("the webhook is answered");
+    (response.status().as_u16(), response.text().unwrap_or_default())
 }
 
 /// The pairing page of the connection the browser is on.
