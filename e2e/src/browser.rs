@@ -163,6 +163,15 @@ impl Browser {
         }
     }
 
+    /// Waits until the JavaScript expression `js` is true in the page.
+    pub fn wait_until(&self, js: &str, timeout: std::time::Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        while self.script(&format!("return Boolean({js})")) != serde_json::Value::Bool(true) {
+            assert!(std::time::Instant::now() < deadline, "`{js}` did not become true in {timeout:?}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Runs JavaScript in the page and returns its result.
     pub fn script(&self, js: &str) -> serde_json::Value {
         self.runtime.block_on(self.client().execute(js, vec![])).expect("the script runs")

@@ -7,9 +7,11 @@
 use std::time::Duration;
 
 use e2e::browser::{Browser, rendered_dom, screenshot};
+use e2e::merchant::{Merchant, PASSWORD, sample_order};
 use e2e::quickbooks::Company;
 use e2e::server::{Server, command, dashboard_dir};
 use e2e::web_connector::WebConnector;
+use serde_json::json;
 
 const WC_PASSWORD: &str = "web connector pw";
 
@@ -251,4 +253,106 @@ fn pairing_url(browser: &Browser) -> String {
     let (base, rest) = url.split_once("/connections/").expect("on a connection's page");
     let id = rest.split('/').next().unwrap_or_default();
     format!("{base}/connections/{id}")
+}
+
+#[test]
+fn a_merchant_maps_waiting_skus_watches_a_run_retries_a_refused_order_edits_the_tax_table_and_sees_a_late_web_connector()
+ {
+    let dir = tempfile::tempdir().unwrap();
+    let merchant = Merchant::pair(server(dir.path()), dir);
+    let mut company = Company::us_sample(0);
+    let store_id = merchant.set_up("INVOICE", &mut company);
+    merchant.graphql(
+        "mutation($c: ID!) { saveProductSettings(connectionId: $c, input: { matchBy: ITEM_NAME, whenNoMatch: FLAG_ORDER }) { saved { whenNoMatch } } }",
+        json!({ "c": merchant.connection_id }),
+    );
+    merchant
+        .import(&store_id, vec![sample_order("7001", "#7001", "MYSTERY-1"), sample_order("7002", "#7002", "Hammer")]);
+    assert_eq!(merchant.web_connector(PASSWORD).run(&mut company).status(), "none", "both wait for gift wrap");
+
+    let browser = Browser::start();
+    let wait = Duration::from_secs(15);
+    let base = merchant.server.url(&format!("/connections/{}", merchant.connection_id));
+    browser.goto(&format!("{base}/dashboard"));
+    browser.wait_for_text("Log in to Ledgerbridge", wait);
+    browser.fill("#email", "wc@shop.example");
+    browser.fill("#password", "a long password");
+    browser.click("button[type=submit]");
+
+    // The SKUs no item matches, each mapped from the company's item list.
+    browser.wait_for_text("Products waiting for a QuickBooks item", wait);
+    assert_eq!(text_of(&browser, "[data-count=parked]"), "2");
+    browser.wait_until("document.querySelector('#map-GIFT-WRAP option[value=Tools]')", wait);
+    browser.screenshot("21-dashboard-unmatched-skus");
+    browser.select("#map-GIFT-WRAP", "Tools");
+    browser.click("tr:has(#map-GIFT-WRAP) button");
+    // Mapped: the parked orders go again on the next run, which tells what still waits.
+    browser.wait_until("!document.querySelector('[data-testid=unmatched-skus]')", wait);
+    assert_eq!(text_of(&browser, "[data-count=pending]"), "2");
+
+    // A slow run: the progress bar moves while it lasts, and the counts follow when it ends.
+    company.latency = Duration::from_millis(250);
+    let web_connector = merchant.web_connector(PASSWORD);
+    let run = std::thread::spawn(move || {
+        let report = web_connector.run(&mut company);
+        (report, company)
+    });
+    browser.wait_for_text("The Web Connector is running", wait);
+    browser.script("window.scrollTo(0, 0); return null");
+    browser.screenshot("22-dashboard-progress");
+    let (report, mut company) = run.join().expect("the run");
+    assert_eq!(report.progress.last(), Some(&100), "{report:?}");
+    browser.wait_until("document.querySelector('[data-count=synced]').textContent === '1'", wait);
+    company.latency = Duration::ZERO;
+    browser.wait_until("document.querySelector('#map-MYSTERY-1 option[value=\"Tools:Hammer\"]')", wait);
+    browser.select("#map-MYSTERY-1", "Tools:Hammer");
+    browser.click("tr:has(#map-MYSTERY-1) button");
+    browser.wait_until("!document.querySelector('[data-testid=unmatched-skus]')", wait);
+    assert_eq!(text_of(&browser, "[data-count=pending]"), "1");
+    assert_eq!(merchant.web_connector(PASSWORD).run(&mut company).progress.last(), Some(&100));
+    browser.wait_until("document.querySelector('[data-count=synced]').textContent === '2'", wait);
+
+    // A refused order: the log explains the QuickBooks error beside it, and Retry sends it again.
+    company.inject.push(("InvoiceAddRq".into(), 3210, "A field value was rejected.".into()));
+    merchant.import(&store_id, vec![sample_order("7003", "#7003", "Hammer")]);
+    browser.click(".tabs a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    merchant.web_connector(PASSWORD).run(&mut company);
+    browser.wait_for_text("What this means: QuickBooks refused a value in the order", wait);
+    browser.screenshot("23-log-explained-error");
+    browser.click("[data-kind=ORDER_FAILED] .row-actions button");
+    browser.wait_for_text("Order #7003 goes again on the Web Connector's next run", wait);
+    merchant.web_connector(PASSWORD).run(&mut company);
+    browser.wait_for_text("Order #7003 is in QuickBooks as Invoice WEB-7003", wait);
+    assert_eq!(company.transactions.len(), 3, "{:?}", company.transactions);
+
+    // Step 5's table: a row added by hand, then a CSV import, all or nothing.
+    browser.goto(&format!("{base}/wizard/5"));
+    browser.wait_for_text("Sales tax mapping", wait);
+    browser.fill("#tax-country", "US");
+    browser.fill("#tax-region", "NY");
+    browser.wait_until("document.querySelector('#tax-code option[value=\"NYC Combined\"]')", wait);
+    browser.select("#tax-code", "NYC Combined");
+    browser.click("[data-testid=add-mapping]");
+    browser.wait_until("document.querySelectorAll('[data-testid=sales-tax-table] tbody tr').length === 1", wait);
+    browser.fill("#tax-csv", "City,Region,Country,TaxCode\nAtlantis,NY,US,No Such Code");
+    browser.click("[data-testid=import-csv]");
+    browser.wait_for_text("No Such Code", wait);
+    browser.wait_until("document.querySelectorAll('[data-testid=sales-tax-table] tbody tr').length === 1", wait);
+    browser.fill("#tax-csv", "City,Region,Country,TaxCode,County\nBuffalo,NY,US,NY State Tax,Erie");
+    browser.click("[data-testid=import-csv]");
+    browser.wait_for_text("Imported: the table has 2 rows.", wait);
+    browser.screenshot("24-wizard-5-tax-table");
+    let table = merchant.data("query($c: ID!) { salesTaxMappings(connectionId: $c) { city county taxCode } }");
+    assert!(table["salesTaxMappings"].as_array().unwrap().iter().any(|m| m["city"] == "Buffalo"), "{table}");
+
+    // An hour without a call (the browser's clock moved on): the dashboard warns.
+    browser.goto(&format!("{base}/dashboard"));
+    browser.wait_for_text("Last Web Connector call", wait);
+    browser.script("const now = Date.now; Date.now = () => now() + 3600 * 1000; return null");
+    browser.click(".tabs a[href$='/log']");
+    browser.wait_for_text("● Live", wait);
+    browser.click(".tabs a[href$='/dashboard']");
+    browser.wait_for_text("The Web Connector has not called since", wait);
+    browser.screenshot("25-dashboard-overdue");
 }

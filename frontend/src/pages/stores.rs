@@ -41,6 +41,20 @@ pub fn stores_card(props: &StoresProps) -> Html {
     let error = use_state(|| None::<ApiError>);
     let reloads = use_state(|| 0u64);
     let (name, platform) = (use_node_ref(), use_node_ref());
+    // Controlled, so the choice survives every re-render of the card.
+    let chosen = use_state(|| "SHOPIFY");
+    let on_platform = {
+        let chosen = chosen.clone();
+        Callback::from(move |event: Event| {
+            if let Some(select) = event.target_dyn_into::<HtmlSelectElement>() {
+                chosen.set(match select.value().as_str() {
+                    "WOOCOMMERCE" => "WOOCOMMERCE",
+                    "CUSTOM" => "CUSTOM",
+                    _ => "SHOPIFY",
+                });
+            }
+        })
+    };
     let on_error = use_api_errors();
     {
         let (stores, on_error, id) = (stores.clone(), on_error.clone(), props.id.clone());
@@ -194,10 +208,10 @@ pub fn stores_card(props: &StoresProps) -> Html {
                 </div>
                 <div>
                     <label for="store-platform">{ "Platform" }</label>
-                    <select id="store-platform" ref={platform}>
-                        <option value="SHOPIFY">{ "Shopify" }</option>
-                        <option value="WOOCOMMERCE">{ "WooCommerce" }</option>
-                        <option value="CUSTOM">{ "My own site (through the API)" }</option>
+                    <select id="store-platform" ref={platform} onchange={on_platform}>
+                        { for [("SHOPIFY", "Shopify"), ("WOOCOMMERCE", "WooCommerce"), ("CUSTOM", "My own site (through the API)")]
+                            .into_iter()
+                            .map(|(value, label)| html! { <option {value} selected={*chosen == value}>{ label }</option> }) }
                     </select>
                 </div>
                 <div><button type="submit" data-testid="add-store">{ "Add store" }</button></div>
