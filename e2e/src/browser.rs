@@ -177,6 +177,11 @@ impl Browser {
         self.runtime.block_on(self.client().execute(js, vec![])).expect("the script runs")
     }
 
+    /// Sets the window's size in CSS pixels (a tablet is 768 wide).
+    pub fn resize(&self, width: u32, height: u32) {
+        self.runtime.block_on(self.client().set_window_size(width, height)).expect("the window resizes");
+    }
+
     /// Saves the page as `e2e/artifacts/<name>.png`.
     pub fn screenshot(&self, name: &str) -> PathBuf {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");

@@ -65,6 +65,13 @@ fn switch(route: Route) -> Html {
 
 #[function_component(App)]
 fn app() -> Html {
+    // Marks the moment the first page is on screen, for the first-render benchmark
+    // (`performance.getEntriesByName("ledgerbridge-first-render")`).
+    use_effect_with((), |_| {
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("ledgerbridge-first-render");
+        }
+    });
     html! {
         <BrowserRouter>
             <Switch<Route> render={switch} />

@@ -61,8 +61,16 @@ fn build_dashboard() -> Result<PathBuf> {
     let dist = root.join("frontend/dist");
     ensure_wasm_target()?;
     eprintln!("xtask: building the dashboard (wasm)…");
-    check(cargo().args(["build", "--package", "frontend", "--target", "wasm32-unknown-unknown", "--release"]))?;
-    let wasm = target_dir().join("wasm32-unknown-unknown/release/frontend.wasm");
+    check(cargo().args([
+        "build",
+        "--package",
+        "frontend",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--profile",
+        "dashboard",
+    ]))?;
+    let wasm = target_dir().join("wasm32-unknown-unknown/dashboard/frontend.wasm");
     if dist.exists() {
         std::fs::remove_dir_all(&dist).with_context(|| format!("cannot clear {}", dist.display()))?;
     }
@@ -71,6 +79,10 @@ fn build_dashboard() -> Result<PathBuf> {
         .input_path(&wasm)
         .web(true)?
         .typescript(false)
+        // Function names and the toolchain's signature are not needed in the browser; they
+        // would be a fifth of the download.
+        .remove_name_section(true)
+        .remove_producers_section(true)
         .out_name("frontend")
         .generate(&dist)
         .context("wasm-bindgen could not process the dashboard")?;

@@ -194,6 +194,17 @@ fn a_merchant_signs_up_pairs_a_company_file_and_sees_the_first_call_arrive_witho
     assert_eq!(csv.lines().count(), 2, "{csv}");
     assert!(csv.contains("ORDER_SYNCED,#1001,Order #1001 is in QuickBooks as Invoice WEB-1001"), "{csv}");
     browser.screenshot("20-log-filtered");
+
+    // Down to a tablet: the log and the dashboard fit the width, nothing scrolls sideways.
+    browser.resize(768, 1024);
+    let fits = "document.documentElement.scrollWidth <= document.documentElement.clientWidth";
+    browser.wait_until(fits, wait);
+    browser.screenshot("26-tablet-log");
+    browser.click(".tabs a[href$='/dashboard']");
+    browser.wait_for_text("Orders by store", wait);
+    browser.wait_until(fits, wait);
+    browser.screenshot("27-tablet-dashboard");
+    browser.resize(1280, 800);
     // Nothing is locked in: a step reopens with what was saved.
     browser.goto(&format!("{}/wizard/2", pairing_url(&browser)));
     browser.wait_for_text("Step 2 of 7: Orders", wait);
