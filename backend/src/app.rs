@@ -85,6 +85,8 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    /// On PostgreSQL: this replica's exchange of live events with the others.
+    replicas: Option<crate::replicas::Replicas>,
 }
 
 impl Application {
@@ -120,12 +122,13 @@ impl Application {
         let intake_wake: Arc<tokio::sync::Notify> = Arc::default();
         let intake =
             crate::webhooks::intake_writer::IntakeWriter::spawn(db.clone(), write_gate.clone(), intake_wake.clone());
+        let (log_bus, progress_bus, replicas) = crate::replicas::buses(&db);
         let state = AppState {
             db,
             write_gate,
             keys,
-            log_bus: LogBus::new(),
-            progress_bus: ProgressBus::new(),
+            log_bus,
+            progress_bus,
             inventory_bus: InventoryBus::new(),
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
             intake_wake,
@@ -134,7 +137,7 @@ impl Application {
             config: Arc::new(config),
         };
         let router = router(state.clone());
-        Ok(Self { listener, router, state })
+        Ok(Self { listener, router, state, replicas })
     }
 
     pub fn port(&self) -> u16 {
@@ -161,7 +164,14 @@ impl Application {
             state.write_gate.clone(),
         );
         let notifier = crate::notifications::worker::spawn(state.notifier(), state.config.notification_interval);
+        let exchange = match self.replicas {
+            Some(replicas) => replicas.spawn(state.db.clone(), state.log_bus.clone(), state.progress_bus.clone()),
+            None => Vec::new(),
+        };
         let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        for task in exchange {
+            task.abort();
+        }
         deliveries.abort();
         intake.abort();
         notifier.abort();

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod qbxml;
 pub mod quickbooks_lists;
 pub mod quickbooks_sales;
+pub mod replicas;
 pub mod stores;
 pub mod transaction_log;
 pub mod web_connector;

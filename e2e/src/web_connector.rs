@@ -10,6 +10,10 @@ pub struct WebConnector {
     pub user_name: String,
     pub password: String,
     client: reqwest::blocking::Client,
+    /// Further replicas of the server, called in turn with `endpoint` (a load balancer with
+    /// no sticky routing).
+    others: Vec<String>,
+    calls: std::cell::Cell<usize>,
 }
 
 /// What one run looked like from the Web Connector's side.
@@ -41,7 +45,15 @@ impl WebConnector {
             user_name: user_name.to_owned(),
             password: password.to_owned(),
             client: reqwest::blocking::Client::new(),
+            others: Vec::new(),
+            calls: std::cell::Cell::new(0),
         }
+    }
+
+    /// Spreads the calls over this server and another replica, one call each in turn.
+    pub fn alternating_with(mut self, other_base_url: &str) -> Self {
+        self.others.push(format!("{other_base_url}/qbwc"));
+        self
     }
 
     /// Posts one call the way the Web Connector's .NET client does; returns status and body.
@@ -56,9 +68,14 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
     }
 
     pub fn post_raw(&self, soap_action: &str, body: String) -> (u16, String) {
+        let call = self.calls.replace(self.calls.get() + 1);
+        let endpoint = match call % (self.others.len() + 1) {
+            0 => &self.endpoint,
+            n => &self.others[n - 1],
+        };
         let response = self
             .client
-            .post(&self.endpoint)
+            .post(endpoint)
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", soap_action)
             .body(body)

@@ -121,6 +121,11 @@ impl LogEntry {
     }
 }
 
+/// One stored entry, by id (for an entry another replica recorded).
+pub async fn find_entry(db: &impl ConnectionTrait, id: i64) -> ServiceResult<Option<LogEntry>> {
+    Ok(transaction_log_entry::Entity::find_by_id(id).one(db).await?.map(LogEntry::from_model))
+}
+
 /// Stores a log entry and publishes it to live subscribers. Works inside a transaction too,
 /// but then the caller publishes after commit (see [`insert_log_entry`]).
 pub async fn record_log_entry(db: &impl ConnectionTrait, bus: &LogBus, entry: NewLogEntry) -> ServiceResult<LogEntry> {

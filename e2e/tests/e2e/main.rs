@@ -6,6 +6,7 @@ mod notifications;
 mod order_changes;
 mod orders;
 mod refunds;
+mod replicas;
 mod server;
 mod web_connector;
 mod webhooks;

@@ -1,0 +1,148 @@
+//! Several replicas on one PostgreSQL, behind a load balancer with no sticky routing: a
+//! merchant subscribed on one replica sees what happens on another. Each replica tells the
+//! others what it published with `NOTIFY` on one channel, naming only the row (a log entry's
+//! id, a connection whose progress moved), and each reads that row and publishes it to its own
+//! subscribers. Rows are committed before they are published, so the reader always finds them.
+//! A lost notice costs a live update, never data: everything is in the database.
+//! SQLite has a single process by design and needs none of this.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+use crate::transaction_log::LogBus;
+use crate::transaction_log::service::find_entry;
+use crate::web_connector::progress::{self, ProgressBus};
+
+const CHANNEL: &str = "ledgerbridge_events";
+
+/// What changed, by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    LogEntry(i64),
+    Progress(Uuid),
+}
+
+impl Notice {
+    /// `<origin replica> <kind> <key>`: well under NOTIFY's 8,000-byte limit.
+    fn encode(self, origin: Uuid) -> String {
+        match self {
+            Notice::LogEntry(id) => format!("{origin} log {id}"),
+            Notice::Progress(connection) => format!("{origin} progress {connection}"),
+        }
+    }
+
+    fn decode(text: &str) -> Option<(Uuid, Notice)> {
+        let mut parts = text.split(' ');
+        let origin = parts.next()?.parse().ok()?;
+        let notice = match (parts.next()?, parts.next()?) {
+            ("log", id) => Notice::LogEntry(id.parse().ok()?),
+            ("progress", connection) => Notice::Progress(connection.parse().ok()?),
+            _ => return None,
+        };
+        parts.next().is_none().then_some((origin, notice))
+    }
+}
+
+/// This replica's side of the exchange: who it is, and the notices waiting to be sent.
+pub struct Replicas {
+    origin: Uuid,
+    outbox: mpsc::UnboundedReceiver<Notice>,
+}
+
+/// The log and progress buses of a process; on PostgreSQL they forward to the other replicas.
+pub fn buses(db: &DatabaseConnection) -> (LogBus, ProgressBus, Option<Replicas>) {
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return (LogBus::new(), ProgressBus::new(), None);
+    }
+    let (sender, outbox) = mpsc::unbounded_channel();
+    let log_sender = sender.clone();
+    let log_bus = LogBus::forwarding(Arc::new(move |entry| {
+        let _ = log_sender.send(Notice::LogEntry(entry.id));
+    }));
+    let progress_bus = ProgressBus::forwarding(Arc::new(move |progress| {
+        let _ = sender.send(Notice::Progress(progress.connection_id));
+    }));
+    (log_bus, progress_bus, Some(Replicas { origin: Uuid::new_v4(), outbox }))
+}
+
+impl Replicas {
+    /// Sends this replica's notices and publishes the others' until aborted.
+    pub fn spawn(self, db: DatabaseConnection, log_bus: LogBus, progress_bus: ProgressBus) -> Vec<JoinHandle<()>> {
+        let Replicas { origin, outbox } = self;
+        vec![tokio::spawn(send(db.clone(), origin, outbox)), tokio::spawn(receive(db, origin, log_bus, progress_bus))]
+    }
+}
+
+async fn send(db: DatabaseConnection, origin: Uuid, mut outbox: mpsc::UnboundedReceiver<Notice>) {
+    while let Some(notice) = outbox.recv().await {
+        let statement = Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_notify($1, $2)",
+            [CHANNEL.into(), notice.encode(origin).into()],
+        );
+        if let Err(err) = db.execute_raw(statement).await {
+            tracing::warn!(%err, "could not tell the other replicas about {notice:?}; their subscribers miss it live");
+        }
+    }
+}
+
+async fn receive(db: DatabaseConnection, origin: Uuid, log_bus: LogBus, progress_bus: ProgressBus) {
+    loop {
+        // PgListener connects on its own (outside the pool) and reconnects after a drop.
+        let listening = async {
+            let mut listener =
+                sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+            listener.listen(CHANNEL).await?;
+            loop {
+                let notification = listener.recv().await?;
+                let Some((from, notice)) = Notice::decode(notification.payload()) else { continue };
+                if from != origin {
+                    publish(&db, notice, &log_bus, &progress_bus).await;
+                }
+            }
+            #[allow(unreachable_code)]
+            Ok::<(), sea_orm::sqlx::Error>(())
+        };
+        if let Err(err) = listening.await {
+            tracing::warn!(%err, "not hearing the other replicas; listening again in a second");
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn publish(db: &DatabaseConnection, notice: Notice, log_bus: &LogBus, progress_bus: &ProgressBus) {
+    match notice {
+        Notice::LogEntry(id) => match find_entry(db, id).await {
+            Ok(Some(entry)) => log_bus.publish_local(entry),
+            Ok(None) => {}
+            Err(err) => tracing::warn!(%err, "could not read log entry {id} another replica recorded"),
+        },
+        Notice::Progress(connection) => match progress::current(db, connection).await {
+            Ok(now) => progress_bus.publish_local(now),
+            Err(err) => tracing::warn!(%err, "could not read the progress another replica reported"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_read_back_as_written_and_nothing_else_reads() {
+        let origin = Uuid::new_v4();
+        let connection = Uuid::new_v4();
+        for notice in [Notice::LogEntry(42), Notice::Progress(connection)] {
+            assert_eq!(Notice::decode(&notice.encode(origin)), Some((origin, notice)));
+        }
+        for junk in ["", "x log 1", &format!("{origin} log"), &format!("{origin} log x"), &format!("{origin} log 1 2")]
+        {
+            assert_eq!(Notice::decode(junk), None, "{junk}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Two replicas of the real binary on one PostgreSQL, behind no sticky routing: a merchant
+//! subscribed on one sees what the other records, and a Web Connector session moves between
+//! them call by call without a transaction lost or doubled.
+
+use e2e::merchant::{Merchant, PASSWORD, sample_order};
+use e2e::quickbooks::Company;
+use e2e::server::{PostgresDatabase, Server, command};
+use serde_json::{Value, json};
+use tungstenite::stream::MaybeTlsStream;
+
+type Socket = tungstenite::WebSocket<MaybeTlsStream<std::net::TcpStream>>;
+
+fn replica(database_url: &str) -> (Server, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = command();
+    serve.current_dir(dir.path()).env("DATABASE_URL", database_url).args(["serve", "--listen", "127.0.0.1:0"]);
+    (Server::start(serve), dir)
+}
+
+/// A graphql-transport-ws subscription on `server` as the merchant.
+fn subscribe(server: &Server, merchant: &Merchant, query: &str) -> Socket {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = server.url("/graphql/ws").replace("http://", "ws://").into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+    let (mut socket, _) = tungstenite::connect(request).expect("websocket connects");
+    if let MaybeTlsStream::Plain(stream) = socket.get_ref() {
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+    }
+    let init =
+        json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {}", merchant.token) } });
+    socket.send(tungstenite::Message::text(init.to_string())).unwrap();
+    assert_eq!(next(&mut socket)["type"], "connection_ack");
+    let start = json!({ "id": "1", "type": "subscribe",
+                        "payload": { "query": query, "variables": { "c": merchant.connection_id } } });
+    socket.send(tungstenite::Message::text(start.to_string())).unwrap();
+    socket
+}
+
+/// The next data message (pings skipped); fails after 20 s of silence.
+fn next(socket: &mut Socket) -> Value {
+    loop {
+        if let tungstenite::Message::Text(text) = socket.read().expect("a message within 20 s") {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if value["type"] != "ping" && value["type"] != "pong" {
+                return value;
+            }
+        }
+    }
+}
+
+#[test]
+fn two_replicas_on_one_postgresql_share_live_events_and_one_web_connector_session() {
+    let Some(database) = PostgresDatabase::create() else {
+        eprintln!("skipped: set LEDGERBRIDGE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let (a, dir_a) = replica(&database.url);
+    let (b, _dir_b) = replica(&database.url);
+    let merchant = Merchant::pair(a, dir_a);
+    let mut log = subscribe(
+        &merchant.server,
+        &merchant,
+        "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { kind message } }",
+    );
+    let mut progress = subscribe(
+        &merchant.server,
+        &merchant,
+        "subscription($c: ID!) { syncProgress(connectionId: $c) { percent running } }",
+    );
+    assert_eq!(next(&mut progress)["payload"]["data"]["syncProgress"]["running"], false);
+
+    // Recorded on B (the same token works there: replicas sign alike), seen live on A.
+    let on_b: Value = reqwest::blocking::Client::new()
+        .post(b.url("/graphql"))
+        .bearer_auth(&merchant.token)
+        .json(&json!({ "query": "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }",
+                       "variables": { "c": merchant.connection_id } }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(on_b.get("errors").is_none(), "{on_b}");
+    let seen = next(&mut log);
+    assert_eq!(seen["payload"]["data"]["transactionLogEntries"]["kind"], "LISTS_REFRESH_REQUESTED", "{seen}");
+
+    // One Web Connector session, its calls alternating between the replicas.
+    let mut company = Company::us_sample(0);
+    let store_id = merchant.set_up("INVOICE", &mut company);
+    let orders = (1..=5).map(|i| sample_order(&format!("r{i}"), &format!("#R{i}"), "Hammer")).collect();
+    merchant.import(&store_id, orders);
+    let run = merchant.web_connector(PASSWORD).alternating_with(&b.url("")).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    let mut numbers: Vec<&str> = company.transactions.iter().map(|t| t.ref_number.as_str()).collect();
+    numbers.sort();
+    assert_eq!(numbers, ["WEB-R1", "WEB-R2", "WEB-R3", "WEB-R4", "WEB-R5"], "each order once");
+    assert_eq!(merchant.web_connector(PASSWORD).alternating_with(&b.url("")).run(&mut company).status(), "none");
+
+    // A's subscribers saw the whole run, whichever replica answered each call.
+    let mut synced = 0;
+    while synced < 5 {
+        let entry = next(&mut log);
+        if entry["payload"]["data"]["transactionLogEntries"]["kind"] == "ORDER_SYNCED" {
+            synced += 1;
+        }
+    }
+    loop {
+        let now = next(&mut progress)["payload"]["data"]["syncProgress"].clone();
+        if now["percent"] == 100 && now["running"] == false {
+            break;
+        }
+    }
+}
