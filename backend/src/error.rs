@@ -28,6 +28,8 @@ pub enum ServiceError {
     Validation(Vec<FieldError>),
     #[error("{0}")]
     Conflict(String),
+    #[error("too many failed attempts: try again in {} minute(s)", (.retry_after_seconds + 59) / 60)]
+    TooManyAttempts { retry_after_seconds: i64 },
     #[error("database error")]
     Database(#[from] DbErr),
     #[error("internal error")]

@@ -19,6 +19,7 @@ mod m20261127_000011_store_refunds;
 mod m20261127_000012_inventory_push;
 mod m20261127_000013_webhook_intake_queue;
 mod m20261127_000014_notifications;
+mod m20261127_000015_login_throttle;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_inventory_push::Migration),
             Box::new(m20261127_000013_webhook_intake_queue::Migration),
             Box::new(m20261127_000014_notifications::Migration),
+            Box::new(m20261127_000015_login_throttle::Migration),
         ]
     }
 }

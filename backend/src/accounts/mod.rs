@@ -3,6 +3,7 @@
 pub mod graphql;
 pub mod password;
 pub mod service;
+pub mod throttle;
 pub mod tokens;
 
 pub use password::{PasswordError, hash_password, verify_password};

@@ -7,6 +7,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::password::{PasswordError, hash_password_blocking, verify_password_blocking};
+use super::throttle;
 use super::tokens::{
     API_TOKEN_PREFIX, AccessTokenError, AuthKeys, REFRESH_TOKEN_PREFIX, random_secret, random_token, token_hash,
 };
@@ -93,6 +94,8 @@ pub async fn log_in(
     password: &str,
 ) -> ServiceResult<AuthSession> {
     let wrong = || ServiceError::Unauthenticated("wrong email or password".to_owned());
+    let throttle_key = throttle::key(email);
+    throttle::check(db, &throttle_key, Utc::now()).await?;
     let found = match Email::parse(email) {
         Ok(email) => merchant::Entity::find().filter(merchant::Column::Email.eq(email.as_str())).one(db).await?,
         Err(_) => None,
@@ -100,8 +103,14 @@ pub async fn log_in(
     let stored = found.as_ref().map_or(DUMMY_HASH, |m| m.password_hash.as_str()).to_owned();
     let matches = verify_password_blocking(password.to_owned(), stored).await;
     match found {
-        Some(merchant) if matches => start_session(db, keys, merchant).await,
-        _ => Err(wrong()),
+        Some(merchant) if matches => {
+            throttle::succeeded(db, &throttle_key).await?;
+            start_session(db, keys, merchant).await
+        }
+        _ => {
+            throttle::failed(db, &throttle_key, Utc::now()).await?;
+            Err(wrong())
+        }
     }
 }
 

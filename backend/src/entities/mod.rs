@@ -2,6 +2,7 @@
 pub mod api_token;
 pub mod inventory_delivery;
 pub mod inventory_level;
+pub mod login_throttle;
 pub mod merchant;
 pub mod notification;
 pub mod qb_connection;

@@ -26,6 +26,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::NotFound(_) => "NOT_FOUND",
             ServiceError::Validation(_) => "VALIDATION",
             ServiceError::Conflict(_) => "CONFLICT",
+            ServiceError::TooManyAttempts { .. } => "TOO_MANY_REQUESTS",
             ServiceError::Database(_) | ServiceError::Internal(_) => "INTERNAL",
         };
         let message = match &err {
@@ -38,6 +39,9 @@ impl From<ServiceError> for ApiError {
         };
         Self(async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code);
+            if let ServiceError::TooManyAttempts { retry_after_seconds } = &err {
+                ext.set("retryAfterSeconds", *retry_after_seconds);
+            }
             if let ServiceError::Validation(fields) = &err {
                 if let Some(first) = fields.first() {
                     ext.set("field", first.field.as_str());

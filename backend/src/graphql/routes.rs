@@ -1,9 +1,9 @@
 //! `/graphql` over HTTP (queries and mutations, GraphiQL) and `/graphql/ws` (subscriptions,
 //! graphql-transport-ws with the token in `connection_init`).
 
-use async_graphql::Data;
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::{BatchRequest, Data};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header::AUTHORIZATION};
@@ -29,11 +29,30 @@ async fn graphiql() -> Html<String> {
     )
 }
 
+/// A batch (a JSON array of operations) may hold this many; a larger one is refused whole,
+/// before any of it runs.
+pub const MAX_BATCH: usize = 10;
+
 #[tracing::instrument(name = "graphql request", skip_all)]
-async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLRequest) -> GraphQLResponse {
+async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLBatchRequest) -> Response {
+    let batch = request.into_inner();
+    if let BatchRequest::Batch(operations) = &batch
+        && operations.len() > MAX_BATCH
+    {
+        let mut error = async_graphql::ServerError::new(
+            format!("a batch may hold at most {MAX_BATCH} operations; this one holds {}", operations.len()),
+            None,
+        );
+        error.extensions = Some({
+            let mut extensions = async_graphql::ErrorExtensionValues::default();
+            extensions.set("code", "BATCH_TOO_LARGE");
+            extensions
+        });
+        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
+    }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let auth = resolve_auth(&state.app, header).await;
-    state.schema.execute(request.into_inner().data(auth)).await.into()
+    GraphQLResponse::from(state.schema.execute_batch(batch.data(auth)).await).into_response()
 }
 
 async fn subscriptions(

@@ -9,6 +9,7 @@ on_both_databases!(
     a_refresh_token_works_once_and_log_out_ends_the_session,
     an_expired_or_forged_access_token_is_unauthenticated,
     partner_api_tokens_are_shown_once_work_and_can_be_revoked,
+    repeated_wrong_passwords_lock_the_address_for_a_while_and_say_when_to_retry,
 );
 
 const ME: &str = "{ me { id email } }";
@@ -139,4 +140,37 @@ async fn partner_api_tokens_are_shown_once_work_and_can_be_revoked(app: &TestApp
         .await;
     assert!(revoked.data()["revokeApiToken"]["revokedAt"].is_string());
     assert_eq!(app.graphql(Some(&token), "{ connections { id } }", json!({})).await.code(), "UNAUTHENTICATED");
+}
+
+async fn repeated_wrong_passwords_lock_the_address_for_a_while_and_say_when_to_retry(app: &TestApp) {
+    app.sign_up("bea@shop.example").await;
+    app.sign_up("cy@shop.example").await;
+    let log_in = |email: &'static str, password: &'static str| {
+        app.graphql(
+            None,
+            "mutation($e: String!, $p: String!) { logIn(email: $e, password: $p) { accessToken } }",
+            json!({ "e": email, "p": password }),
+        )
+    };
+    // Failures below the limit are forgotten by a successful log-in.
+    for _ in 0..4 {
+        assert_eq!(log_in("bea@shop.example", "guess").await.code(), "UNAUTHENTICATED");
+    }
+    assert!(log_in("bea@shop.example", "correct horse battery").await.data()["logIn"]["accessToken"].is_string());
+    for _ in 0..4 {
+        assert_eq!(log_in("bea@shop.example", "guess").await.code(), "UNAUTHENTICATED");
+    }
+    // The fifth failure in a row locks the address: even the right password is refused now.
+    assert_eq!(log_in("BEA@shop.example ", "guess").await.code(), "UNAUTHENTICATED", "counted however it is typed");
+    let locked = log_in("bea@shop.example", "correct horse battery").await;
+    assert_eq!(locked.code(), "TOO_MANY_REQUESTS", "{}", locked.0);
+    assert!(locked.message().contains("try again in 15 minute"), "{}", locked.message());
+    let wait = locked.0["errors"][0]["extensions"]["retryAfterSeconds"].as_i64().unwrap();
+    assert!((800..=900).contains(&wait), "{wait}");
+    // Another address is not affected; an unknown one is throttled alike (nothing is told).
+    assert!(log_in("cy@shop.example", "correct horse battery").await.data()["logIn"]["accessToken"].is_string());
+    for _ in 0..5 {
+        log_in("nobody@shop.example", "guess").await;
+    }
+    assert_eq!(log_in("nobody@shop.example", "guess").await.code(), "TOO_MANY_REQUESTS");
 }

@@ -4,6 +4,7 @@ mod helpers;
 
 mod accounts;
 mod health;
+mod limits;
 mod notifications;
 mod tenancy;
 mod transaction_log;
