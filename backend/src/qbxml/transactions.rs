@@ -41,16 +41,10 @@ pub struct QbAddress {
     pub country: String,
 }
 
-/// Cuts text to QuickBooks' limit for a field, in characters, and replaces what Latin-1
-/// cannot hold: QuickBooks stores ISO-8859-1.
+/// Cuts text to QuickBooks' limit for a field, in characters, after transliterating what
+/// Latin-1 cannot hold: QuickBooks stores ISO-8859-1.
 pub fn fit(text: &str, max: usize) -> String {
-    text.trim()
-        .chars()
-        .map(|c| if (c as u32) > 0xFF || c.is_control() { '?' } else { c })
-        .take(max)
-        .collect::<String>()
-        .trim_end()
-        .to_owned()
+    crate::domain::to_latin1(text.trim()).chars().take(max).collect::<String>().trim_end().to_owned()
 }
 
 fn opt_text(name: &str, value: Option<&str>, max: usize) -> String {
@@ -394,7 +388,8 @@ mod tests {
     #[test]
     fn text_is_cut_to_quickbooks_limits_and_latin1() {
         assert_eq!(fit("  Ann Smith  ", 41), "Ann Smith");
-        assert_eq!(fit("Zoë 東京", 41), "Zoë ??");
+        assert_eq!(fit("Zoë 東京", 41), "Zoë Dong Jing");
+        assert_eq!(fit("Zoë 東京", 6), "Zoë Do");
         assert_eq!(fit("0123456789ABC", 11), "0123456789A");
     }
 

@@ -1,4 +1,5 @@
 //! Black-box tests: the real binary, started as a merchant would start it.
+mod bad_input;
 mod dashboard;
 mod databases;
 mod inventory_push;
