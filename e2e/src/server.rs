@@ -120,6 +120,11 @@ impl Server {
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit code and what it
     /// printed after starting.
+    /// The server's process id (to kill it from another thread at a moment of the test's choosing).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn terminate(mut self) -> (Option<i32>, Vec<String>) {
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();

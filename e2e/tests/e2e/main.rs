@@ -2,6 +2,7 @@
 mod bad_input;
 mod dashboard;
 mod databases;
+mod faults;
 mod inventory_push;
 mod notifications;
 mod order_changes;
