@@ -64,7 +64,7 @@ fn killing_the_server_at_50_random_moments_of_a_500_order_sync_never_doubles_or_
     import(&merchant, &store_id, orders(500));
 
     // A fixed seed: the same "random" moments on every machine, so a failure can be replayed.
-    let mut seed: u64 = 0x5eed_1e5_b41d9e;
+    let mut seed: u64 = 0x0005_eed1_e5b4_1d9e;
     let mut random = move |below: u64| {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (seed >> 33) % below
