@@ -30,6 +30,8 @@ pub enum ServiceError {
     Conflict(String),
     #[error("too many failed attempts: try again in {} minute(s)", (.retry_after_seconds + 59) / 60)]
     TooManyAttempts { retry_after_seconds: i64 },
+    #[error("the database cannot be reached right now: try again shortly")]
+    Unavailable,
     #[error("database error")]
     Database(#[from] DbErr),
     #[error("internal error")]

@@ -168,6 +168,23 @@ impl PostgresDatabase {
     }
 }
 
+impl PostgresDatabase {
+    /// Makes the database refuse every connection (and ends the open ones), or accept them
+    /// again: to the server, PostgreSQL is down, then back.
+    pub fn set_available(&self, available: bool) {
+        psql(&self.base, &format!("ALTER DATABASE \"{}\" ALLOW_CONNECTIONS {available}", self.name));
+        if !available {
+            psql(
+                &self.base,
+                &format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{}' AND pid <> pg_backend_pid()",
+                    self.name
+                ),
+            );
+        }
+    }
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
 }

@@ -16,6 +16,9 @@ pub enum RequestAuth {
     Authenticated(Caller),
     /// A token was sent but is not good; the reason is told to resolvers that need a caller.
     Rejected(String),
+    /// A token was sent but could not be checked (the database is unreachable): the caller is
+    /// told to try again, never to log in again.
+    Unchecked,
 }
 
 pub fn app<'a>(ctx: &Context<'a>) -> &'a AppState {
@@ -29,6 +32,7 @@ pub fn caller(ctx: &Context<'_>) -> Result<Caller, ApiError> {
     match ctx.data_opt::<RequestAuth>() {
         Some(RequestAuth::Authenticated(caller)) => Ok(*caller),
         Some(RequestAuth::Rejected(reason)) => Err(ServiceError::Unauthenticated(reason.clone()).into()),
+        Some(RequestAuth::Unchecked) => Err(ServiceError::Unavailable.into()),
         Some(RequestAuth::Anonymous) | None => Err(ServiceError::Unauthenticated(
             "log in first: send `Authorization: Bearer <access token or API token>`".to_owned(),
         )

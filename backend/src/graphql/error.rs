@@ -18,6 +18,12 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
+/// Whether the database could not be reached at all (down, restarting, refusing
+/// connections), as opposed to a query that failed.
+fn unreachable(err: &sea_orm::DbErr) -> bool {
+    matches!(err, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
+}
+
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         let code = match &err {
@@ -27,9 +33,15 @@ impl From<ServiceError> for ApiError {
             ServiceError::Validation(_) => "VALIDATION",
             ServiceError::Conflict(_) => "CONFLICT",
             ServiceError::TooManyAttempts { .. } => "TOO_MANY_REQUESTS",
+            ServiceError::Unavailable => "UNAVAILABLE",
+            ServiceError::Database(db) if unreachable(db) => "UNAVAILABLE",
             ServiceError::Database(_) | ServiceError::Internal(_) => "INTERNAL",
         };
         let message = match &err {
+            ServiceError::Database(db) if unreachable(db) => {
+                tracing::warn!(error = %db, "the database cannot be reached");
+                ServiceError::Unavailable.to_string()
+            }
             ServiceError::Database(_) | ServiceError::Internal(_) => {
                 // Internals go to the log with their source chain, never to the client.
                 tracing::error!(error = ?err, "request failed");

@@ -136,6 +136,10 @@ async fn download_qwc(State(app): State<AppState>, Path(id): Path<String>, heade
     let caller = match resolve_auth(&app, header_value).await {
         RequestAuth::Authenticated(caller) => caller,
         RequestAuth::Rejected(reason) => return (StatusCode::UNAUTHORIZED, reason).into_response(),
+        RequestAuth::Unchecked => {
+            return (StatusCode::SERVICE_UNAVAILABLE, crate::error::ServiceError::Unavailable.to_string())
+                .into_response();
+        }
         RequestAuth::Anonymous => {
             return (StatusCode::UNAUTHORIZED, "log in first: send Authorization: Bearer <token>").into_response();
         }

@@ -155,3 +155,62 @@ fn dropping_the_web_connector_after_each_request_of_a_100_order_sync_never_doubl
     }
     assert_each_order_once(&merchant, &company, 100);
 }
+
+#[test]
+fn postgresql_down_for_a_while_fails_requests_clearly_refuses_webhooks_and_recovers_by_itself() {
+    let Some(database) = e2e::server::PostgresDatabase::create() else {
+        eprintln!("skipped: set LEDGERBRIDGE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = command();
+    serve.current_dir(dir.path()).env("DATABASE_URL", &database.url).args(["serve", "--listen", "127.0.0.1:0"]);
+    let merchant = Merchant::pair(Server::start(serve), dir);
+    let added = merchant.graphql(
+        "mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"Shop\", signingSecret: \"down-secret\" }) { store { webhookUrl } } }",
+        json!({ "c": merchant.connection_id }),
+    );
+    let webhook_url = added["data"]["addStore"]["store"]["webhookUrl"].as_str().unwrap().to_owned();
+    let deliver = |id: &str| {
+        let body = serde_json::to_vec(&json!({ "id": 777, "name": "#777", "currency": "USD", "total_price": "0.00",
+                                              "line_items": [], "created_at": "2026-11-27T10:00:00Z" }))
+        .unwrap();
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(b"down-secret").unwrap();
+        mac.update(&body);
+        let signature = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes());
+        let started = std::time::Instant::now();
+        let status = reqwest::blocking::Client::new()
+            .post(&webhook_url)
+            .header("X-Shopify-Hmac-Sha256", signature)
+            .header("X-Shopify-Topic", "orders/create")
+            .header("X-Shopify-Webhook-Id", id)
+            .body(body)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16();
+        (status, started.elapsed())
+    };
+    let ready = || reqwest::blocking::get(merchant.server.url("/readyz")).unwrap().status().as_u16();
+
+    database.set_available(false);
+    assert_eq!(ready(), 503);
+    let answer = merchant.graphql("{ connections { id } }", json!({}));
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "UNAVAILABLE", "{answer}");
+    assert!(answer["errors"][0]["message"].as_str().unwrap().contains("try again shortly"), "{answer}");
+    let (status, took) = deliver("down-1");
+    assert_eq!(status, 503, "not acknowledged, so the store sends it again");
+    assert!(took < Duration::from_secs(5), "answered within Shopify's five seconds: {took:?}");
+
+    database.set_available(true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while ready() != 200 {
+        assert!(std::time::Instant::now() < deadline, "the server did not recover by itself");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(deliver("down-1").0, 200, "the store's retry is stored");
+    merchant.settle_webhooks();
+    let orders = merchant.data("query($c: ID!) { orders(connectionId: $c) { nodes { number } } }");
+    assert_eq!(orders["orders"]["nodes"], json!([{ "number": "#777" }]), "{orders}");
+}
