@@ -13,9 +13,10 @@ pub const MAX_FAILURES: i32 = 5;
 pub const WINDOW: Duration = Duration::minutes(15);
 pub const LOCK: Duration = Duration::minutes(15);
 
-/// The key an attempt is counted under: what was typed, trimmed and lower-cased.
+/// The key an attempt is counted under: what was typed, trimmed and lower-cased, cut to the
+/// longest an email address can be (so no one stores megabytes by typing them).
 pub fn key(email: &str) -> String {
-    email.trim().to_lowercase()
+    email.trim().to_lowercase().chars().take(320).collect()
 }
 
 /// Refuses the attempt when the address is locked.
