@@ -53,6 +53,11 @@ pub fn use_api_errors() -> Callback<ApiError, Option<String>> {
     })
 }
 
+/// A GraphQL enum value as the API writes it (`ORDER_SYNCED`), from its generated type.
+pub fn enum_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
 /// A whole number as the merchant's browser writes it (`1,234` or `1 234`).
 pub fn local_number(n: i64) -> String {
     js_sys::Number::from(n as f64).to_locale_string("default").into()

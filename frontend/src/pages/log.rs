@@ -5,7 +5,6 @@
 
 use std::rc::Rc;
 
-use serde::Serialize;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 use yew_router::prelude::*;
@@ -18,7 +17,7 @@ use crate::operations::{
     LogEntries, RetryOrder, SkipOrder, TransactionLog, UndoOrder, log_entries, retry_order, skip_order,
     transaction_log, undo_order,
 };
-use crate::ui::{ConnectionNav, Load, Tab, local_time, save_file, use_api_errors, view_load};
+use crate::ui::{ConnectionNav, Load, Tab, enum_name, local_time, save_file, use_api_errors, view_load};
 
 type Entry = transaction_log::Entry;
 type Level = transaction_log::LogLevel;
@@ -62,7 +61,7 @@ impl Filters {
     fn keeps(&self, entry: &Entry) -> bool {
         let Some(filter) = self.to_api() else { return true };
         let time = |iso: &str| js_sys::Date::new(&wasm_bindgen::JsValue::from_str(iso)).get_time();
-        filter.levels.as_ref().is_none_or(|levels| levels.iter().any(|l| name_of(l) == name_of(&entry.level)))
+        filter.levels.as_ref().is_none_or(|levels| levels.iter().any(|l| enum_name(l) == enum_name(&entry.level)))
             && filter.order_number.as_ref().is_none_or(|n| entry.order_number.as_deref() == Some(n.as_str()))
             && filter.from.as_ref().is_none_or(|from| time(&entry.created_at) >= time(from))
             && filter.to.as_ref().is_none_or(|to| time(&entry.created_at) < time(to))
@@ -76,11 +75,6 @@ fn level_of(name: &str) -> Level {
         "WARNING" => Level::WARNING,
         _ => Level::INFO,
     }
-}
-
-/// A GraphQL enum value as the API writes it.
-fn name_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The page of entries shown, and where the next page starts.
@@ -309,8 +303,8 @@ impl Action {
 }
 
 fn view_entry(connection: &str, e: &Entry, act: &Callback<(Action, String, String)>) -> Html {
-    let level = name_of(&e.level);
-    let kind = name_of(&e.kind);
+    let level = enum_name(&e.level);
+    let kind = enum_name(&e.kind);
     html! {
         <li key={e.id.clone()} class={classes!("entry", level.to_lowercase())} data-kind={kind.clone()}>
             <div class="meta">
@@ -438,8 +432,8 @@ async fn export_csv(
             writer
                 .write_record([
                     e.created_at.as_str(),
-                    &name_of(&e.level),
-                    &name_of(&e.kind),
+                    &enum_name(&e.level),
+                    &enum_name(&e.kind),
                     e.order_number.as_deref().unwrap_or(""),
                     &e.message,
                     e.explanation.as_deref().unwrap_or(""),

@@ -8,7 +8,7 @@ use yew_router::prelude::*;
 use crate::Route;
 use crate::api;
 use crate::operations::{OrderDetail, OrderPreview, order_detail, order_preview};
-use crate::ui::{ConnectionNav, Load, Tab, local_time, use_api_errors, view_load};
+use crate::ui::{ConnectionNav, Load, Tab, enum_name, local_time, use_api_errors, view_load};
 
 #[derive(Properties, PartialEq)]
 pub struct OrderProps {
@@ -57,7 +57,7 @@ pub fn order_page(props: &OrderProps) -> Html {
                     <p><Link<Route> to={Route::Log { id: id.clone() }}>{ "← Transaction log" }</Link<Route>></p>
                     <h1>{ format!("Order {}", o.number) }</h1>
                     <dl class="facts card" data-testid="order-facts">
-                        <dt>{ "Status" }</dt><dd data-testid="order-status">{ status_label(&serde_name(&o.status)) }</dd>
+                        <dt>{ "Status" }</dt><dd data-testid="order-status">{ status_label(&enum_name(&o.status)) }</dd>
                         <dt>{ "Received" }</dt><dd>{ local_time(&o.received_at) }</dd>
                         if let Some(at) = &o.synced_at { <dt>{ "In QuickBooks since" }</dt><dd>{ local_time(at) }</dd> }
                         if let Some(kind) = &o.quickbooks_txn_type {
@@ -92,7 +92,7 @@ pub fn order_page(props: &OrderProps) -> Html {
                                 <tbody>{ for o.refunds.iter().map(|r| html! {
                                     <tr key={r.id.clone()}>
                                         <td>{ r.sequence }</td><td>{ &r.amount }</td>
-                                        <td>{ status_label(&serde_name(&r.status)) }
+                                        <td>{ status_label(&enum_name(&r.status)) }
                                             { r.last_error.as_deref().map(|e| format!(" — {e}")).unwrap_or_default() }</td>
                                         <td>{ r.credit_memo_number.clone().unwrap_or_default() }</td>
                                     </tr>
@@ -117,7 +117,7 @@ pub fn order_page(props: &OrderProps) -> Html {
                         <h2>{ "Log" }</h2>
                         <ol class="log compact">
                             { for o.log.iter().map(|e| html! {
-                                <li key={e.id.clone()} class={classes!("entry", serde_name(&e.level).to_lowercase())}>
+                                <li key={e.id.clone()} class={classes!("entry", enum_name(&e.level).to_lowercase())}>
                                     <time datetime={e.created_at.clone()}>{ local_time(&e.created_at) }</time>
                                     <span class="message">{ &e.message }</span>
                                 </li>
@@ -128,10 +128,6 @@ pub fn order_page(props: &OrderProps) -> Html {
             }) }
         </>
     }
-}
-
-fn serde_name<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The raw body indented when it is JSON; as received otherwise.

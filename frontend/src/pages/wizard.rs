@@ -7,7 +7,6 @@
 use std::collections::HashMap;
 
 use graphql_client::GraphQLQuery;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use web_sys::{HtmlInputElement, HtmlSelectElement};
@@ -24,7 +23,7 @@ use crate::operations::{
     SaveOrderSettings, SaveProductSettings, SaveSalesTaxSettings, SaveSyncDirection, WizardPage as WizardPageQuery,
     complete_setup, refresh_quickbooks_lists, wizard_page,
 };
-use crate::ui::{Load, use_api_errors, view_load};
+use crate::ui::{Load, enum_name, use_api_errors, view_load};
 
 type WizardState = wizard_page::WizardPageWizard;
 
@@ -38,11 +37,6 @@ struct Page {
     choices: HashMap<&'static str, Vec<String>>,
     /// What a sales tax mapping row can point at: codes, tax items and groups.
     tax_targets: Vec<String>,
-}
-
-/// A GraphQL enum value as the API writes it (`SYNC_DIRECTION`).
-fn name_of<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 fn not_understood(err: serde_json::Error) -> ApiError {
@@ -64,7 +58,7 @@ async fn load_page(id: &str, step: &Step) -> Result<Page, ApiError> {
                     .iter()
                     .filter(|e| {
                         types.is_empty()
-                            || e.node.account_type.as_ref().is_some_and(|t| types.contains(&name_of(t).as_str()))
+                            || e.node.account_type.as_ref().is_some_and(|t| types.contains(&enum_name(t).as_str()))
                     })
                     .map(|e| e.node.full_name.clone())
                     .collect(),
@@ -233,13 +227,13 @@ pub fn wizard_page(props: &WizardProps) -> Html {
     let id = props.id.clone();
     html! {
         { view_load(&page, "the wizard", |found| {
-            let state = found.wizard.steps.iter().find(|s| name_of(&s.step) == step.kind);
+            let state = found.wizard.steps.iter().find(|s| enum_name(&s.step) == step.kind);
             let title = state.map(|s| s.title.clone()).unwrap_or_default();
             html! {
                 <div class="wizard">
                     <ol class="step-indicator" aria-label="Set-up steps">
                         { for found.wizard.steps.iter().map(|s| {
-                            let current = name_of(&s.step) == step.kind;
+                            let current = enum_name(&s.step) == step.kind;
                             let class = classes!(current.then_some("current"), s.saved.then_some("saved"));
                             html! {
                                 <li {class} aria-current={ current.then_some("step") }>
