@@ -421,8 +421,11 @@ impl Company {
     }
 }
 
+/// Escapes text for element content and for double-quoted attributes alike: QuickBooks'
+/// status messages quote names (`The name "Office Depot" of the list element is already in
+/// use.`), and a bare `"` there would end the attribute.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// Intuit's schema for the request's qbXML version.

@@ -292,6 +292,26 @@ fn save_customers(paired: &Paired, matching: &str, when_no_match: &str) {
 }
 
 #[test]
+fn a_customer_whose_name_a_vendor_has_fails_its_order_with_quickbooks_reason() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
+    save_customers(&paired, "BILLING_COMPANY_ELSE_FIRST_LAST", "CREATE_CUSTOMER");
+    let mut taken = order("9600", "#6100", "Hammer");
+    taken["billing"]["company"] = Value::from(company.other_names[0].clone());
+    import(&paired, &store_id, vec![taken, order("9601", "#6101", "Hammer")]);
+
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "QuickBooks' refusal is read, not a broken answer: {run:?}");
+    let stored = orders(&paired);
+    let failed = stored.iter().find(|o| o["number"] == "#6100").unwrap();
+    assert_eq!(failed["status"], "FAILED");
+    let reason = failed["lastError"].as_str().unwrap();
+    assert!(reason.contains("\"Office Depot\" of the list element is already in use"), "{reason}");
+    assert_eq!(stored.iter().find(|o| o["number"] == "#6101").unwrap()["status"], "SYNCED", "the other order goes on");
+    assert!(!company.transactions.iter().any(|t| t.ref_number == "WEB-6100"));
+}
+
+#[test]
 fn every_customer_matching_mode_posts_to_the_customer_it_names() {
     let mut company = Company::us_sample(0);
     let (paired, store_id) = ready_to_sync(None, "SALES_RECEIPT", &mut company);
