@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRef};
+use axum::serve::ListenerExt;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -168,7 +169,14 @@ impl Application {
             Some(replicas) => replicas.spawn(state.db.clone(), state.log_bus.clone(), state.progress_bus.clone()),
             None => Vec::new(),
         };
-        let served = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        // Small answers (a websocket event, a SOAP reply) go out at once: with Nagle's
+        // algorithm a second small write waits for the client's delayed ACK, ~40 ms.
+        let listener = self.listener.tap_io(|stream| {
+            if let Err(err) = stream.set_nodelay(true) {
+                tracing::debug!(error = %err, "could not set TCP_NODELAY on a connection");
+            }
+        });
+        let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
         for task in exchange {
             task.abort();
         }
@@ -185,13 +193,17 @@ fn router(app: AppState) -> Router {
     let state = HttpState { schema: graphql::build_schema(app.clone()), app };
     // Each part carries its own body limit: the Web Connector's answers can be megabytes,
     // nothing a merchant or partner sends should be.
-    let api = Router::new()
+    let mut api = Router::new()
         .merge(graphql::routes::router())
         .merge(http::health::router())
         .merge(web_connector::routes::merchant_router())
         .merge(crate::webhooks::routes::router())
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body));
+    if state.app.config.bench_endpoints {
+        tracing::warn!("serving the benchmark yardsticks at /bench: for measuring only");
+        api = api.merge(http::bench::router().layer(DefaultBodyLimit::max(max_body)));
+    }
     let routes = Router::new().merge(api).merge(web_connector::routes::router()).with_state(state);
     http::dashboard::serve_from(routes, &dashboard_dir).layer(TraceLayer::new_for_http())
 }

@@ -59,6 +59,10 @@ pub struct Overrides {
     /// The address notification emails come from, e.g. `Ledgerbridge <books@example.com>`.
     #[arg(long, env = "LEDGERBRIDGE_MAIL_FROM")]
     pub mail_from: Option<String>,
+    /// Serve the benchmark suite's yardsticks (`/bench/echo`, `/bench/broadcast`): for
+    /// measuring only, never in production.
+    #[arg(long, env = "LEDGERBRIDGE_BENCH_ENDPOINTS", hide = true)]
+    pub bench_endpoints: bool,
     /// TOML config file; `ledgerbridge.toml` in the working directory is read when present.
     #[arg(long, env = "LEDGERBRIDGE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -152,6 +156,8 @@ pub struct Config {
     pub smtp: Option<SmtpConfig>,
     pub notification_interval: Duration,
     pub notification_retry: Duration,
+    /// Whether the benchmark yardsticks are served (see `http::bench`).
+    pub bench_endpoints: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -205,6 +211,7 @@ impl Config {
             smtp,
             notification_interval: Duration::from_secs(file.notifications_check_seconds.unwrap_or(30).max(1)),
             notification_retry: Duration::from_secs(file.notification_retry_seconds.unwrap_or(60).max(1)),
+            bench_endpoints: overrides.bench_endpoints,
         })
     }
 
@@ -224,6 +231,7 @@ impl Config {
             smtp: None,
             notification_interval: Duration::from_secs(30),
             notification_retry: Duration::from_secs(60),
+            bench_endpoints: false,
         }
     }
 }

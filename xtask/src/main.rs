@@ -3,6 +3,7 @@
 //! - `cargo xtask run [serve options]`: builds the dashboard and the server, then serves.
 //! - `cargo xtask test`: builds the dashboard and the server, then runs every test.
 //! - `cargo xtask dashboard`: builds only the dashboard into `frontend/dist`.
+//! - `cargo xtask bench`: builds, then runs the benchmark suite and prints one table.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -16,9 +17,10 @@ fn main() -> ExitCode {
         Some("run") => run(&args[1..]),
         Some("test") => test(&args[1..]),
         Some("dashboard") => build_dashboard().map(|_| ()),
+        Some("bench") => bench(),
         _ => {
             eprintln!(
-                "usage: cargo xtask run [serve options] | cargo xtask test [cargo test options] | cargo xtask dashboard"
+                "usage: cargo xtask run [serve options] | cargo xtask test [cargo test options] | cargo xtask dashboard | cargo xtask bench"
             );
             return ExitCode::from(2);
         }
@@ -154,6 +156,71 @@ fn test(extra: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The suite's benchmarks, in the order they run: (package, bench target).
+const SUITE: [(&str, &str); 4] =
+    [("ledgerbridge", "qbxml"), ("e2e", "api"), ("e2e", "webhook_intake"), ("e2e", "web_connector_run")];
+
+/// Builds the release server and every benchmark first (not timed), then runs the suite and
+/// prints one table of ours / limit / ratio from this one run, also written to
+/// `target/benchmarks.md`. Each benchmark exits non-zero when it missed a target; the suite
+/// still runs them all, then fails.
+fn bench() -> Result<()> {
+    eprintln!("xtask: building the release server and the benchmarks…");
+    check(cargo().args(["build", "--release", "--package", "ledgerbridge", "--bin", "ledgerbridge"]))?;
+    for (package, target) in SUITE {
+        check(cargo().args(["bench", "--no-run", "--package", package, "--bench", target]))?;
+    }
+    let server = target_dir().join("release/ledgerbridge");
+    if std::env::var_os("LEDGERBRIDGE_TEST_POSTGRES_URL").is_none() {
+        eprintln!("xtask: LEDGERBRIDGE_TEST_POSTGRES_URL is not set: the PostgreSQL rows are left out");
+    }
+    let started = std::time::Instant::now();
+    let mut rows = Vec::new();
+    let mut missed = Vec::new();
+    for (package, target) in SUITE {
+        eprintln!("xtask: running {target}…");
+        let output = cargo()
+            .args(["bench", "--quiet", "--package", package, "--bench", target])
+            // The server built above; the suite's shorter form of the long runs.
+            .env("LEDGERBRIDGE_BIN", &server)
+            .env("LEDGERBRIDGE_BENCH_SUITE", "1")
+            .stderr(Stdio::inherit())
+            .output()
+            .with_context(|| format!("cannot run the {target} benchmark"))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        rows.extend(table_rows(&stdout));
+        if !output.status.success() {
+            missed.push(target);
+        }
+    }
+    let elapsed = started.elapsed();
+    let mut table = String::from("| measure | ours | limit | ratio | target |\n|---|---|---|---|---|\n");
+    for row in rows {
+        table.push_str(&row);
+        table.push('\n');
+    }
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let report = format!(
+        "`cargo xtask bench`, {cores} cores, measured in {:.0} s (builds not counted):\n\n{table}",
+        elapsed.as_secs_f64()
+    );
+    println!("{report}");
+    std::fs::write(target_dir().join("benchmarks.md"), &report)?;
+    if !missed.is_empty() {
+        bail!("targets missed in: {} (see the table)", missed.join(", "));
+    }
+    Ok(())
+}
+
+/// The body rows of the markdown tables a benchmark printed (headers and rules left out).
+fn table_rows(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter(|line| line.starts_with("| ") && !line.starts_with("| measure |"))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The counts in a libtest summary line: "test result: ok. 12 passed; 0 failed; ...".
 fn result_counts(line: &str) -> Option<(u64, u64)> {
     let rest = line.strip_prefix("test result: ")?;
@@ -174,6 +241,12 @@ fn result_counts(line: &str) -> Option<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::result_counts;
+
+    #[test]
+    fn only_the_body_rows_of_a_benchmark_table_are_kept() {
+        let output = "PostgreSQL skipped\n| measure | ours | limit | ratio | target |\n|---|---|---|---|---|\n| a | 1 | 2 | 0.50 | ≥ 0.5 |\n\nA target was missed.";
+        assert_eq!(super::table_rows(output), vec!["| a | 1 | 2 | 0.50 | ≥ 0.5 |".to_owned()]);
+    }
 
     #[test]
     fn libtest_summaries_are_counted() {

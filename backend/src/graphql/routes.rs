@@ -62,7 +62,9 @@ async fn subscriptions(
 ) -> Response {
     let schema: AppSchema = state.schema.clone();
     let app = state.app.clone();
-    upgrade
+    // A client only ever sends small control messages (init, subscribe, complete).
+    crate::http::small_websocket_buffers(upgrade)
+        .max_message_size(64 * 1024)
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
         .on_upgrade(move |socket| {
             GraphQLWebSocket::new(socket, schema, protocol)

@@ -37,3 +37,41 @@ async fn graphiql_is_served_and_oversized_bodies_are_refused(app: &TestApp) {
     let info = app.graphql(None, "{ serverInfo { version } }", json!({})).await;
     assert_eq!(info.data()["serverInfo"]["version"], env!("CARGO_PKG_VERSION"));
 }
+
+/// The benchmark yardsticks exist only when asked for: a production server never echoes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_benchmark_yardsticks_are_served_only_when_asked_for() {
+    use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let plain = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite always runs");
+    let echo = plain.client.post(plain.url("/bench/echo")).json(&json!({ "a": 1 })).send().await.unwrap();
+    // Left to the dashboard's fallback, which never answers a POST with 200.
+    assert!(!echo.status().is_success(), "{}", echo.status());
+
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |config| config.bench_endpoints = true)
+        .await
+        .expect("sqlite always runs");
+    let sent = json!({ "query": "mutation { x }", "variables": { "list": [1, 2.5, "three", null] } });
+    let echo = app.client.post(app.url("/bench/echo")).json(&sent).send().await.unwrap();
+    assert_eq!(echo.status(), 200);
+    assert_eq!(echo.json::<serde_json::Value>().await.unwrap(), sent);
+
+    let (mut listener, _) =
+        tokio_tungstenite::connect_async(format!("ws://{}/bench/broadcast", app.address)).await.unwrap();
+    // The listener may not be subscribed the instant the handshake ends: publish until heard.
+    let heard = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let published = app.client.post(app.url("/bench/broadcast")).body("{\"n\":1}").send().await.unwrap();
+            assert_eq!(published.status(), 204);
+            if let Ok(Some(Ok(Message::Text(text)))) =
+                tokio::time::timeout(std::time::Duration::from_millis(200), listener.next()).await
+            {
+                return text.to_string();
+            }
+        }
+    })
+    .await
+    .expect("the broadcast arrives");
+    assert_eq!(heard, "{\"n\":1}");
+}

@@ -1,0 +1,335 @@
+//! The API under load, against the release server started with its benchmark yardsticks
+//! (`--bench-endpoints`): a GraphQL mutation over HTTP from 32 connections next to an axum
+//! JSON echo on the same server; `transactionLogEntries` fanned out to 100 and 1,000
+//! websocket subscribers next to a raw websocket broadcast of the same JSON; the server's
+//! resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to its
+//! yardstick, measured by the same client in the same run. Every GraphQL answer is checked
+//! for `errors`. Run with `cargo bench -p e2e --bench api`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use e2e::merchant::Merchant;
+use e2e::server::{Server, command_for, release_binary};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const CONNECTIONS: usize = 32;
+const LOAD: Duration = Duration::from_secs(3);
+/// Events timed per fan-out measure (after one that only proves everyone is listening).
+const EVENTS: usize = 20;
+const MB: f64 = 1024.0 * 1024.0;
+
+const MUTATION: &str = "mutation($c: ID!, $i: NotificationSettingsInput!) { saveNotificationSettings(connectionId: $c, input: $i) { saved { emails dailyLogEmail } } }";
+const SUBSCRIPTION: &str =
+    "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { id level kind message orderNumber createdAt } }";
+
+fn main() {
+    let (rows, missed) = measure();
+    println!("| measure | ours | limit | ratio | target |");
+    println!("|---|---|---|---|---|");
+    for row in rows {
+        println!("{row}");
+    }
+    if missed {
+        println!("\nA target was missed.");
+        std::process::exit(1);
+    }
+}
+
+/// The table's rows and whether a target was missed; the server is stopped on return.
+fn measure() -> (Vec<String>, bool) {
+    let binary = release_binary();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display());
+    let mut serve = command_for(&binary);
+    serve.current_dir(dir.path()).env("RUST_LOG", "error").args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+        "--bench-endpoints",
+    ]);
+    let merchant = Merchant::pair(Server::start(serve), dir);
+    // Each log-in hashes the password (argon2id, 19 MiB): memory must come back after it.
+    for _ in 0..5 {
+        let logged_in = merchant.graphql(
+            "mutation { logIn(email: \"wc@shop.example\", password: \"a long password\") { accessToken } }",
+            json!({}),
+        );
+        assert!(logged_in["data"]["logIn"]["accessToken"].is_string(), "{logged_in}");
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    let idle = resident_bytes(merchant.server.pid());
+    let store = merchant.graphql(
+        "mutation($c: ID!, $i: AddStoreInput!) { addStore(connectionId: $c, input: $i) { store { webhookUrl } } }",
+        json!({ "c": merchant.connection_id, "i": { "platform": "SHOPIFY", "name": "Bench" } }),
+    );
+    let webhook = store["data"]["addStore"]["store"]["webhookUrl"].as_str().expect("a webhook URL").to_owned();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a tokio runtime");
+    let mut rows = Vec::new();
+    let mut missed = false;
+
+    let (graphql, echo) = runtime.block_on(http_load(&merchant));
+    let throughput = graphql.per_second / echo.per_second;
+    let tail = graphql.p99.as_secs_f64() / echo.p99.as_secs_f64();
+    missed |= throughput < 0.5 || tail > 2.0;
+    rows.push(format!(
+        "| GraphQL mutation (saveNotificationSettings) over HTTP, {CONNECTIONS} connections: throughput | {:.0}/s | axum JSON echo {:.0}/s | {throughput:.2}× | ≥ 0.5× |",
+        graphql.per_second, echo.per_second
+    ));
+    rows.push(format!(
+        "| the same, p99 latency | {:.1} ms | echo's {:.1} ms | {tail:.2}× | ≤ 2× |",
+        ms(graphql.p99),
+        ms(echo.p99)
+    ));
+
+    let mut with_subscribers = 0;
+    for clients in [100, 1_000] {
+        let (ours, raw, rss) = runtime.block_on(fan_out(&merchant, &webhook, clients));
+        with_subscribers = rss;
+        let ratio = ours.as_secs_f64() / raw.as_secs_f64();
+        missed |= ratio > 1.5 || (clients == 1_000 && ours > Duration::from_millis(50));
+        rows.push(format!(
+            "| transactionLogEntries to {clients} websocket clients, p99 from the event to each client | {:.1} ms | raw websocket broadcast {:.1} ms | {ratio:.2}× | ≤ 1.5×{} |",
+            ms(ours),
+            ms(raw),
+            if clients == 1_000 { ", p99 ≤ 50 ms" } else { "" }
+        ));
+    }
+    let idle_mb = idle as f64 / MB;
+    let busy_mb = with_subscribers as f64 / MB;
+    missed |= idle_mb > 30.0 || busy_mb > 150.0;
+    rows.push(format!("| server memory (RSS), idle after sign-up, a Web Connector password and 5 log-ins | {idle_mb:.1} MB | 30 MB | {:.2} | ≤ 1 |", idle_mb / 30.0));
+    rows.push(format!(
+        "| server memory (RSS) with 1,000 subscribers listening | {busy_mb:.1} MB | 150 MB | {:.2} | ≤ 1 |",
+        busy_mb / 150.0
+    ));
+    (rows, missed)
+}
+
+fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e3
+}
+
+/// Resident memory of a process, from `/proc/<pid>/status`.
+fn resident_bytes(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|kb| kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map(|kb| kb * 1024)
+        .expect("VmRSS")
+}
+
+fn percentile(times: &mut [Duration], percent: usize) -> Duration {
+    times.sort();
+    times.get((times.len() * percent).div_ceil(100).saturating_sub(1)).copied().unwrap_or_default()
+}
+
+struct Load {
+    per_second: f64,
+    p99: Duration,
+}
+
+/// The mutation, then the echo, each from `CONNECTIONS` keep-alive connections for `LOAD`.
+async fn http_load(merchant: &Merchant) -> (Load, Load) {
+    let variables = json!({
+        "c": merchant.connection_id,
+        "i": { "emails": "books@shop.example", "dailyLogEmail": true, "notifyCustomerCreated": true, "notifyItemCreated": false }
+    });
+    let body = Arc::new(serde_json::to_vec(&json!({ "query": MUTATION, "variables": variables })).expect("JSON"));
+    let graphql = hammer(merchant.server.url("/graphql"), Some(merchant.token.clone()), body.clone(), |answer| {
+        answer.get("errors").is_none() && answer["data"]["saveNotificationSettings"]["saved"]["dailyLogEmail"] == true
+    })
+    .await;
+    let echo = hammer(merchant.server.url("/bench/echo"), None, body.clone(), {
+        let sent: Value = serde_json::from_slice(&body).expect("JSON");
+        move |answer| *answer == sent
+    })
+    .await;
+    (graphql, echo)
+}
+
+async fn hammer(
+    url: String,
+    token: Option<String>,
+    body: Arc<Vec<u8>>,
+    check: impl Fn(&Value) -> bool + Clone + Send + 'static,
+) -> Load {
+    let until = Instant::now() + LOAD;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CONNECTIONS {
+        let (url, token, body, check) = (url.clone(), token.clone(), body.clone(), check.clone());
+        tasks.push(tokio::spawn(async move {
+            // One client each: its own keep-alive connection, as 32 browsers or scripts.
+            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("a client");
+            let mut times = Vec::new();
+            while Instant::now() < until {
+                let sent = Instant::now();
+                let mut request = client.post(&url).header("content-type", "application/json").body(body.to_vec());
+                if let Some(token) = &token {
+                    request = request.bearer_auth(token);
+                }
+                let answer: Value = request.send().await.expect("the server answers").json().await.expect("JSON");
+                times.push(sent.elapsed());
+                assert!(check(&answer), "an unexpected answer: {answer}");
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for task in tasks {
+        times.extend(task.await.expect("a client task"));
+    }
+    let elapsed = started.elapsed();
+    Load { per_second: times.len() as f64 / elapsed.as_secs_f64(), p99: percentile(&mut times, 99) }
+}
+
+/// p99 from an event's trigger to its arrival at each of `clients` websockets, ours then the
+/// raw broadcast; and the server's resident memory while ours are all connected.
+async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duration, Duration, u64) {
+    let (arrivals, mut arrived) = mpsc::unbounded_channel::<Instant>();
+    let mut sockets = Vec::new();
+    for _ in 0..clients {
+        sockets.push(tokio::spawn(subscriber(
+            merchant.server.url("/graphql/ws"),
+            merchant.token.clone(),
+            merchant.connection_id.clone(),
+            arrivals.clone(),
+        )));
+    }
+    let http = reqwest::Client::new();
+    // A webhook with a wrong signature: refused with a log entry, which every subscriber gets.
+    let trigger = || {
+        http.post(webhook)
+            .header("X-Shopify-Hmac-Sha256", "bm90IHRoZSBzaWduYXR1cmU=")
+            .header("X-Shopify-Topic", "orders/create")
+            .body("{}")
+            .send()
+    };
+    // Until one event reaches everyone, not all subscriptions are in place yet.
+    let ready = Instant::now();
+    loop {
+        assert!(ready.elapsed() < Duration::from_secs(60), "subscribers never all listened");
+        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), 401);
+        if drain(&mut arrived, clients, Duration::from_secs(2)).await.len() == clients {
+            break;
+        }
+    }
+    let mut ours = Vec::new();
+    for _ in 0..EVENTS {
+        let sent = Instant::now();
+        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), 401);
+        let times = drain(&mut arrived, clients, Duration::from_secs(10)).await;
+        assert_eq!(times.len(), clients, "every subscriber got the event");
+        ours.extend(times.iter().map(|t| t.duration_since(sent)));
+    }
+    let rss = resident_bytes(merchant.server.pid());
+    for socket in sockets {
+        socket.abort();
+    }
+
+    // The same JSON as a subscriber received it, broadcast raw.
+    let (arrivals, mut arrived) = mpsc::unbounded_channel::<Instant>();
+    let mut sockets = Vec::new();
+    for _ in 0..clients {
+        sockets.push(tokio::spawn(raw_listener(merchant.server.url("/bench/broadcast"), arrivals.clone())));
+    }
+    let sample = json!({ "id": "1", "type": "next", "payload": { "data": { "transactionLogEntries": {
+        "id": "0193a3b2-0000-7000-8000-000000000000", "level": "WARNING", "kind": "WEBHOOK_REFUSED",
+        "message": "A webhook for Bench was refused: its signature does not match the store's secret. Nothing was stored.",
+        "orderNumber": null, "createdAt": "2026-11-27T10:00:00.000000Z" } } } })
+    .to_string();
+    let publish = || http.post(merchant.server.url("/bench/broadcast")).body(sample.clone()).send();
+    let ready = Instant::now();
+    loop {
+        assert!(ready.elapsed() < Duration::from_secs(60), "raw listeners never all listened");
+        publish().await.expect("the server answers");
+        if drain(&mut arrived, clients, Duration::from_secs(2)).await.len() == clients {
+            break;
+        }
+    }
+    let mut raw = Vec::new();
+    for _ in 0..EVENTS {
+        let sent = Instant::now();
+        assert_eq!(publish().await.expect("the server answers").status().as_u16(), 204);
+        let times = drain(&mut arrived, clients, Duration::from_secs(10)).await;
+        assert_eq!(times.len(), clients, "every listener got the message");
+        raw.extend(times.iter().map(|t| t.duration_since(sent)));
+    }
+    for socket in sockets {
+        socket.abort();
+    }
+    (percentile(&mut ours, 99), percentile(&mut raw, 99), rss)
+}
+
+/// Up to `count` arrivals, waiting at most `patience` for them all.
+async fn drain(arrived: &mut mpsc::UnboundedReceiver<Instant>, count: usize, patience: Duration) -> Vec<Instant> {
+    let deadline = tokio::time::Instant::now() + patience;
+    let mut times = Vec::with_capacity(count);
+    while times.len() < count {
+        match tokio::time::timeout_at(deadline, arrived.recv()).await {
+            Ok(Some(time)) => times.push(time),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    times
+}
+
+fn ws_url(http_url: String) -> String {
+    http_url.replacen("http://", "ws://", 1)
+}
+
+/// One `transactionLogEntries` subscription over graphql-transport-ws; reports when each
+/// event arrives, after checking it carries data and no errors.
+async fn subscriber(url: String, token: String, connection_id: String, arrivals: mpsc::UnboundedSender<Instant>) {
+    let mut request = ws_url(url).into_client_request().expect("a websocket request");
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().expect("a header value"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("the subscription socket opens");
+    let init = json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } });
+    socket.send(Message::text(init.to_string())).await.expect("connection_init sent");
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION, "variables": { "c": connection_id } } });
+    while let Some(message) = socket.next().await {
+        let Ok(Message::Text(text)) = message else { continue };
+        let arrived = Instant::now();
+        let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+        match message["type"].as_str() {
+            Some("connection_ack") => {
+                socket.send(Message::text(subscribe.to_string())).await.expect("subscribe sent");
+            }
+            Some("next") => {
+                assert!(message["payload"].get("errors").is_none(), "an error in the subscription: {message}");
+                assert!(message["payload"]["data"]["transactionLogEntries"]["id"].is_string(), "{message}");
+                if arrivals.send(arrived).is_err() {
+                    return;
+                }
+            }
+            Some("ping") => {
+                socket.send(Message::text(json!({ "type": "pong" }).to_string())).await.expect("pong sent");
+            }
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+}
+
+/// One listener on the raw broadcast; reports when each message arrives.
+async fn raw_listener(url: String, arrivals: mpsc::UnboundedSender<Instant>) {
+    let (mut socket, _) = tokio_tungstenite::connect_async(ws_url(url)).await.expect("the broadcast socket opens");
+    while let Some(message) = socket.next().await {
+        let Ok(Message::Text(text)) = message else { continue };
+        let arrived = Instant::now();
+        let message: Value = serde_json::from_str(text.as_str()).expect("JSON");
+        assert_eq!(message["type"], "next");
+        if arrivals.send(arrived).is_err() {
+            return;
+        }
+    }
+}
