@@ -40,6 +40,8 @@ pub struct AppState {
     pub intake: crate::webhooks::intake_writer::IntakeWriter,
     /// `None` when email is not configured.
     pub mailer: Option<Mailer>,
+    /// What running Web Connector sessions map orders with, kept between their calls.
+    pub sync_contexts: Arc<crate::web_connector::SyncContexts>,
     pub config: Arc<Config>,
 }
 
@@ -135,6 +137,7 @@ impl Application {
             intake_wake,
             intake,
             mailer,
+            sync_contexts: Arc::default(),
             config: Arc::new(config),
         };
         let router = router(state.clone());

@@ -20,6 +20,20 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::qb_connection::Entity",
+        from = "Column::ConnectionId",
+        to = "super::qb_connection::Column::Id"
+    )]
+    Connection,
+}
+
+/// A session is read with its connection in one query on every Web Connector call.
+impl Related<super::qb_connection::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Connection.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -136,24 +136,27 @@ async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> 
 /// Whether an order can be sent now. An order with a problem found before sending (a SKU to
 /// map, a missing tax mapping…) is parked or failed here, with the reason logged.
 pub async fn ready(db: &DatabaseConnection, bus: &LogBus, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<bool> {
-    let Some(Prepared { row, mapped }) = prepare(db, ctx, order_id).await? else { return Ok(false) };
-    match mapped.problems.first() {
-        None => Ok(true),
-        Some(problem) => {
-            let (status, kind, message) = match problem {
-                OrderProblem::Parked(m) => {
-                    (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}"))
-                }
-                OrderProblem::Failed(m) => {
-                    (OrderStatus::Failed, LogKind::OrderFailed, format!("Order {{number}} failed: {m}"))
-                }
-            };
-            let details =
-                (!mapped.unmatched_skus.is_empty()).then(|| json!({ "unmatchedSkus": mapped.unmatched_skus }));
-            finish(db, bus, row, status, kind, message, details).await?;
-            Ok(false)
-        }
-    }
+    Ok(prepare_ready(db, bus, ctx, order_id).await?.is_some())
+}
+
+/// The order read and mapped when it can be sent now; parked or failed (and `None`) when a
+/// problem was found before sending.
+async fn prepare_ready(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    order_id: Uuid,
+) -> ServiceResult<Option<Prepared>> {
+    let Some(prepared) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    let Some(problem) = prepared.mapped.problems.first() else { return Ok(Some(prepared)) };
+    let (status, kind, message) = match problem {
+        OrderProblem::Parked(m) => (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}")),
+        OrderProblem::Failed(m) => (OrderStatus::Failed, LogKind::OrderFailed, format!("Order {{number}} failed: {m}")),
+    };
+    let Prepared { row, mapped } = prepared;
+    let details = (!mapped.unmatched_skus.is_empty()).then(|| json!({ "unmatchedSkus": mapped.unmatched_skus }));
+    finish(db, bus, row, status, kind, message, details).await?;
+    Ok(None)
 }
 
 const DUPLICATE: &str = "duplicate";
@@ -177,10 +180,7 @@ pub async fn request(
     if *stage == OrderStage::Undo {
         return undo_request(db, order_id, version).await;
     }
-    if !ready(db, bus, ctx, order_id).await? {
-        return Ok(None);
-    }
-    let Some(Prepared { mapped, .. }) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    let Some(Prepared { mapped, .. }) = prepare_ready(db, bus, ctx, order_id).await? else { return Ok(None) };
     let mut document;
     match stage {
         OrderStage::Check => {

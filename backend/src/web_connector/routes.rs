@@ -72,6 +72,7 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
         progress: &app.progress_bus,
         inventory: &app.inventory_bus,
         sales: &app.sales_bus,
+        contexts: &app.sync_contexts,
         lease: chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5)),
     };
     Ok(match call {

@@ -37,6 +37,7 @@ pub struct WcContext<'a> {
     pub progress: &'a ProgressBus,
     pub inventory: &'a crate::inventory::InventoryBus,
     pub sales: &'a crate::quickbooks_sales::SalesBus,
+    pub contexts: &'a super::SyncContexts,
     /// How long a session keeps its company file after its last call.
     pub lease: Duration,
 }
@@ -341,27 +342,41 @@ async fn open_session(
     ticket: &str,
 ) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
     let now = Utc::now();
-    let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
+    let found = wc_session::Entity::find_by_id(ticket.trim().to_owned())
+        .find_also_related(qb_connection::Entity)
+        .one(db)
+        .await?;
+    let Some((session, Some(connection))) = found else {
         return Ok(None);
     };
     if session.closed_at.is_some() || session.expires_at < now {
         return Ok(None);
     }
-    let Some(connection) = qb_connection::Entity::find_by_id(session.connection_id).one(db).await? else {
-        return Ok(None);
-    };
-    qb_connection::Entity::update_many()
-        .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + lease))
-        .col_expr(qb_connection::Column::LastContactAt, Expr::value(now))
-        .filter(qb_connection::Column::Id.eq(connection.id))
-        .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
-        .exec(db)
-        .await?;
+    // A run makes thousands of calls milliseconds apart, while the lease, the last contact
+    // the dashboard shows and the session's idle expiry count in seconds and minutes: they
+    // are written once they have aged, not on every call (two writes fewer per call).
+    let aged = |at: Option<DateTime<Utc>>| at.is_none_or(|at| now - at >= TOUCH_EVERY);
+    let lease_half_gone = connection.wc_active_until.is_none_or(|until| until < now + lease / 2);
+    if lease_half_gone || aged(connection.last_contact_at) {
+        qb_connection::Entity::update_many()
+            .col_expr(qb_connection::Column::WcActiveUntil, Expr::value(now + lease))
+            .col_expr(qb_connection::Column::LastContactAt, Expr::value(now))
+            .filter(qb_connection::Column::Id.eq(connection.id))
+            .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
+            .exec(db)
+            .await?;
+    }
+    if !aged(Some(session.last_call_at)) {
+        return Ok(Some((session, connection)));
+    }
     let mut active: wc_session::ActiveModel = session.into();
     active.last_call_at = Set(now);
     active.expires_at = Set(now + SESSION_IDLE);
     Ok(Some((active.update(db).await?, connection)))
 }
+
+/// How stale a session's last call and a connection's last contact may get during a run.
+const TOUCH_EVERY: Duration = Duration::seconds(2);
 
 fn plan_of(session: &wc_session::Model) -> ServiceResult<Plan> {
     serde_json::from_value(session.plan.clone()).map_err(ServiceError::internal)
@@ -426,8 +441,11 @@ pub async fn send_request_xml(
         plan.recover_lost_answer();
     }
     // What orders and refunds are mapped with, loaded once for this call when it sends any.
-    let sync_context =
-        if plan.sends_orders_or_refunds() { Some(SyncContext::load(db, &connection).await?) } else { None };
+    let sync_context = if plan.sends_orders_or_refunds() {
+        Some(ctx.contexts.get(db, &session.ticket, &connection).await?)
+    } else {
+        None
+    };
     let request = loop {
         let ctx = sync_context.as_ref();
         match (ctx, plan.order_queue(), plan.front_refund(), plan.front_order()) {
@@ -509,15 +527,26 @@ pub async fn receive_response_xml(
         }
     };
     let mut plan = plan_of(&session)?;
+    let contexts = ctx.contexts;
+    // Items made for this answer's order are in the lists from now on.
+    let made_items =
+        answer.responses.iter().any(|rs| rs.request_id.as_deref().is_some_and(|id| id.starts_with("item-")));
     if let Some((refund_id, stage)) = plan.front_refund() {
-        let ctx = SyncContext::load(db, &connection).await?;
+        let ctx = contexts.get(db, &session.ticket, &connection).await?;
         let next = refund_sync::apply(db, bus, &ctx, refund_id, &stage, &answer).await?;
         plan.complete_refund_step(next);
+        if made_items {
+            contexts.forget(&session.ticket);
+        }
     } else {
         match plan.front_order() {
             Some((order_id, stage)) => {
-                let ctx = SyncContext::load(db, &connection).await?;
+                let mut ctx = contexts.get(db, &session.ticket, &connection).await?;
                 let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
+                if made_items {
+                    contexts.forget(&session.ticket);
+                    ctx = contexts.get(db, &session.ticket, &connection).await?;
+                }
                 plan.complete_order_step(next);
                 // The next order is taken now, and orders that need no request (parked
                 // meanwhile) are passed over, so the Web Connector is never asked for a request
@@ -525,6 +554,8 @@ pub async fn receive_response_xml(
                 fill_order_queue(db, bus, &ctx, connection.id, &mut plan).await?;
             }
             None => {
+                // Lists, settings read from the company: whatever was kept is out of date.
+                contexts.forget(&session.ticket);
                 for effect in plan.apply(&answer) {
                     match effect {
                         Effect::InventoryPage(levels) => {
@@ -684,6 +715,7 @@ pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceRes
 /// Ends the session and frees the connection for the next one.
 pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResult<String> {
     let (db, bus, progress) = (ctx.db, ctx.log, ctx.progress);
+    ctx.contexts.forget(ticket.trim());
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {
         return Ok("OK".to_owned());
     };
