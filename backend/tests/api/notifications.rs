@@ -230,7 +230,10 @@ async fn a_refused_message_is_logged_and_sent_on_a_later_attempt(app: &TestApp, 
 }
 
 async fn an_outage_is_told_once_and_so_is_its_end(app: &TestApp, sink: &SmtpSink) {
-    let (token, connection) = set_up(app, "outage@shop.example", "07:00").await;
+    // The daily email is set half a day away, so the two hours this test skips ahead never
+    // reach it, whatever the time of day the test runs at.
+    let far = (Utc::now().with_timezone(&chrono_tz::America::New_York) + chrono::Duration::hours(12)).format("%H:%M");
+    let (token, connection) = set_up(app, "outage@shop.example", &far.to_string()).await;
     let set_last_contact = |at: DateTime<Utc>| async move {
         let row = qb_connection::Entity::find_by_id(connection).one(&app.state.db).await.unwrap().unwrap();
         let mut active: qb_connection::ActiveModel = row.into();
