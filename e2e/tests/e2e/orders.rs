@@ -76,6 +76,23 @@ fn a_paid_store_order_lands_once_as_an_invoice_with_its_payment_and_equal_totals
 }
 
 #[test]
+fn an_item_made_for_one_order_is_not_asked_for_again_by_the_next_orders_of_the_run() {
+    let mut company = Company::us_sample(0);
+    let (paired, store_id) = ready_to_sync(None, "INVOICE_WITH_PAYMENT", &mut company);
+    let orders: Vec<Value> = (0..3).map(|i| order(&format!("95{i}"), &format!("#{}", 1_200 + i), "Hammer")).collect();
+    import(&paired, &store_id, orders);
+    let run = paired.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    assert_eq!(company.transactions.len(), 3);
+    // What the session maps orders with is kept between calls; the items the first order made
+    // must be in it for the second.
+    for created in ["GIFT-WRAP", "Discount"] {
+        let adds = company.requests.iter().filter(|r| r.contains(&format!("<Name>{created}</Name>"))).count();
+        assert_eq!(adds, 1, "{created} asked for once");
+    }
+}
+
+#[test]
 fn an_answer_lost_after_quickbooks_posted_never_duplicates_the_invoice() {
     let mut company = Company::us_sample(0);
     let (paired, store_id) =
