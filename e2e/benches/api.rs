@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use e2e::merchant::Merchant;
-use e2e::server::{Server, command_for, release_binary};
+use e2e::server::release_binary;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -43,18 +43,7 @@ fn main() {
 /// The table's rows and whether a target was missed; the server is stopped on return.
 fn measure() -> (Vec<String>, bool) {
     let binary = release_binary();
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display());
-    let mut serve = command_for(&binary);
-    serve.current_dir(dir.path()).env("RUST_LOG", "error").args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-        "--bench-endpoints",
-    ]);
-    let merchant = Merchant::pair(Server::start(serve), dir);
+    let (merchant, _) = Merchant::pair_on(&binary, None, &["--bench-endpoints"]);
     // Each log-in hashes the password (argon2id, 19 MiB): memory must come back after it.
     for _ in 0..5 {
         let logged_in = merchant.graphql(
@@ -215,23 +204,7 @@ async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duratio
             .body("{}")
             .send()
     };
-    // Until one event reaches everyone, not all subscriptions are in place yet.
-    let ready = Instant::now();
-    loop {
-        assert!(ready.elapsed() < Duration::from_secs(60), "subscribers never all listened");
-        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), 401);
-        if drain(&mut arrived, clients, Duration::from_secs(2)).await.len() == clients {
-            break;
-        }
-    }
-    let mut ours = Vec::new();
-    for _ in 0..EVENTS {
-        let sent = Instant::now();
-        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), 401);
-        let times = drain(&mut arrived, clients, Duration::from_secs(10)).await;
-        assert_eq!(times.len(), clients, "every subscriber got the event");
-        ours.extend(times.iter().map(|t| t.duration_since(sent)));
-    }
+    let mut ours = time_deliveries(trigger, 401, &mut arrived, clients).await;
     let rss = resident_bytes(merchant.server.pid());
     for socket in sockets {
         socket.abort();
@@ -249,26 +222,43 @@ async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duratio
         "orderNumber": null, "createdAt": "2026-11-27T10:00:00.000000Z" } } } })
     .to_string();
     let publish = || http.post(merchant.server.url("/bench/broadcast")).body(sample.clone()).send();
-    let ready = Instant::now();
-    loop {
-        assert!(ready.elapsed() < Duration::from_secs(60), "raw listeners never all listened");
-        publish().await.expect("the server answers");
-        if drain(&mut arrived, clients, Duration::from_secs(2)).await.len() == clients {
-            break;
-        }
-    }
-    let mut raw = Vec::new();
-    for _ in 0..EVENTS {
-        let sent = Instant::now();
-        assert_eq!(publish().await.expect("the server answers").status().as_u16(), 204);
-        let times = drain(&mut arrived, clients, Duration::from_secs(10)).await;
-        assert_eq!(times.len(), clients, "every listener got the message");
-        raw.extend(times.iter().map(|t| t.duration_since(sent)));
-    }
+    let mut raw = time_deliveries(publish, 204, &mut arrived, clients).await;
     for socket in sockets {
         socket.abort();
     }
     (percentile(&mut ours, 99), percentile(&mut raw, 99), rss)
+}
+
+/// Triggers events until one reaches all `clients` (until then not every socket is
+/// listening yet), then `EVENTS` more, one at a time; returns each arrival's delay after its
+/// trigger was sent.
+async fn time_deliveries<F, R>(
+    trigger: F,
+    status: u16,
+    arrived: &mut mpsc::UnboundedReceiver<Instant>,
+    clients: usize,
+) -> Vec<Duration>
+where
+    F: Fn() -> R,
+    R: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    let ready = Instant::now();
+    loop {
+        assert!(ready.elapsed() < Duration::from_secs(60), "the clients never all listened");
+        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), status);
+        if drain(arrived, clients, Duration::from_secs(2)).await.len() == clients {
+            break;
+        }
+    }
+    let mut delays = Vec::with_capacity(clients * EVENTS);
+    for _ in 0..EVENTS {
+        let sent = Instant::now();
+        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), status);
+        let times = drain(arrived, clients, Duration::from_secs(10)).await;
+        assert_eq!(times.len(), clients, "every client got the event");
+        delays.extend(times.iter().map(|t| t.duration_since(sent)));
+    }
+    delays
 }
 
 /// Up to `count` arrivals, waiting at most `patience` for them all.

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use e2e::merchant::{Merchant, PASSWORD, sample_order};
 use e2e::quickbooks::Company;
-use e2e::server::{PostgresDatabase, Server, command_for, release_binary};
+use e2e::server::{PostgresDatabase, release_binary};
 use e2e::web_connector::RunReport;
 use serde_json::Value;
 
@@ -20,19 +20,7 @@ use serde_json::Value;
 const WEB_CONNECTOR_LIMIT: Duration = Duration::from_secs(120);
 
 fn start(binary: &Path, database_url: Option<&str>) -> Merchant {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = database_url
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display()));
-    let mut serve = command_for(binary);
-    serve.current_dir(dir.path()).env("RUST_LOG", "error").args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-    ]);
-    Merchant::pair(Server::start(serve), dir)
+    Merchant::pair_on(binary, database_url, &[]).0
 }
 
 /// `count` paid orders, each for a customer of its own (so each creates one in QuickBooks).

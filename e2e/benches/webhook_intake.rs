@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use e2e::merchant::Merchant;
 use e2e::quickbooks::Company;
-use e2e::server::{PostgresDatabase, Server, command_for, release_binary, workspace_root};
+use e2e::server::{PostgresDatabase, release_binary, workspace_root};
 use serde_json::{Value, json};
 
 const ORDERS: usize = 4_000;
@@ -31,20 +31,7 @@ fn sign(body: &[u8]) -> String {
 /// deliveries of the modern Shopify fixture.
 fn intake(binary: &std::path::Path, postgres: bool) -> (f64, f64, f64, f64) {
     let database = postgres.then(|| PostgresDatabase::create().expect("LEDGERBRIDGE_TEST_POSTGRES_URL is set"));
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = database
-        .as_ref()
-        .map(|d| d.url.clone())
-        .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display()));
-    let mut serve = command_for(binary);
-    serve.current_dir(dir.path()).env("RUST_LOG", "error").args([
-        "serve",
-        "--listen",
-        "127.0.0.1:0",
-        "--database-url",
-        &url,
-    ]);
-    let merchant = Merchant::pair(Server::start(serve), dir);
+    let (merchant, url) = Merchant::pair_on(binary, database.as_ref().map(|d| d.url.as_str()), &[]);
     let mut company = Company::us_sample(0);
     merchant.set_up("SALES_RECEIPT", &mut company);
     let store = merchant.graphql(

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::quickbooks::Company;
-use crate::server::Server;
+use crate::server::{Server, command_for};
 use crate::web_connector::WebConnector;
 
 /// The Web Connector password every merchant here sets.
@@ -47,6 +47,23 @@ impl Merchant {
         );
         assert_eq!(set["data"]["setWebConnectorPassword"]["hasWebConnectorPassword"], true, "{set}");
         merchant
+    }
+
+    /// A merchant paired on another build of the server (benchmarks run the release build),
+    /// with quiet logs, on `database_url` or on a SQLite file of its own; `extra_args` go to
+    /// `serve`. Returns the database URL beside the merchant.
+    pub fn pair_on(binary: &std::path::Path, database_url: Option<&str>, extra_args: &[&str]) -> (Merchant, String) {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let url = database_url
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", dir.path().join("lb.db").display()));
+        let mut serve = command_for(binary);
+        serve
+            .current_dir(dir.path())
+            .env("RUST_LOG", "error")
+            .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+            .args(extra_args);
+        (Merchant::pair(Server::start(serve), dir), url)
     }
 
     pub fn graphql(&self, query: &str, variables: Value) -> Value {
