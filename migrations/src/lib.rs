@@ -20,6 +20,7 @@ mod m20261127_000012_inventory_push;
 mod m20261127_000013_webhook_intake_queue;
 mod m20261127_000014_notifications;
 mod m20261127_000015_login_throttle;
+mod m20261127_000016_pending_order_index;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000013_webhook_intake_queue::Migration),
             Box::new(m20261127_000014_notifications::Migration),
             Box::new(m20261127_000015_login_throttle::Migration),
+            Box::new(m20261127_000016_pending_order_index::Migration),
         ]
     }
 }
