@@ -38,6 +38,17 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupEr
         // the last commits, which the sync survives by design: it asks QuickBooks what it has
         // before sending anything again.
         .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal));
+    // By default the pool pings a connection before handing it out: one more round trip per
+    // statement (to SQLite's worker thread, or to the PostgreSQL server), which made up a third
+    // of a Web Connector call. A SQLite file inside the process cannot hang up; a PostgreSQL
+    // connection is pinged only after sitting idle long enough for the server, a proxy or a
+    // restart to have dropped it (a connection that broke in use fails its release check and
+    // is closed by the pool).
+    if database_url.starts_with("sqlite:") {
+        options.test_before_acquire(false);
+    } else {
+        options.test_before_acquire_if_idle_for(Duration::from_secs(1));
+    }
     let db = Database::connect(options).await.map_err(DbSetupError::Connect)?;
     Ok(db)
 }
