@@ -9,7 +9,11 @@ pub struct WebConnector {
     pub endpoint: String,
     pub user_name: String,
     pub password: String,
-    client: reqwest::blocking::Client,
+    /// An async client driven by a runtime on the calling thread: the blocking client would
+    /// hand every call to a thread of its own and back, a cost the benchmarks would count as
+    /// the server's.
+    client: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
     /// Further replicas of the server, called in turn with `endpoint` (a load balancer with
     /// no sticky routing).
     others: Vec<String>,
@@ -47,7 +51,12 @@ impl WebConnector {
             endpoint: format!("{base_url}/qbwc"),
             user_name: user_name.to_owned(),
             password: password.to_owned(),
-            client: reqwest::blocking::Client::new(),
+            // The blocking client's default: a server that hangs fails the test, not the suite.
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("an HTTP client"),
+            runtime: tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime"),
             others: Vec::new(),
             calls: std::cell::Cell::new(0),
             tolerate_gone: false,
@@ -90,26 +99,29 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
             0 => &self.endpoint,
             n => &self.others[n - 1],
         };
-        let sent = self
+        let request = self
             .client
             .post(endpoint)
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", soap_action)
-            .body(body)
-            .send();
-        let response = match sent {
-            Ok(response) => response,
+            .body(body);
+        let sent = self.runtime.block_on(async {
+            let response = request.send().await?;
+            let status = response.status().as_u16();
+            let content_type =
+                response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+            Ok::<_, reqwest::Error>((status, content_type, response.text().await))
+        });
+        let (status, content_type, text) = match sent {
+            Ok(answer) => answer,
             Err(_) if self.tolerate_gone => {
                 self.gone.set(true);
                 return (0, String::new());
             }
             Err(err) => panic!("the server does not answer: {err}"),
         };
-        let status = response.status().as_u16();
-        let content_type =
-            response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
         assert_eq!(content_type, "text/xml; charset=utf-8", "every answer is SOAP, even an error");
-        match response.text() {
+        match text {
             Ok(text) => (status, text),
             Err(_) if self.tolerate_gone => {
                 self.gone.set(true);
