@@ -117,13 +117,26 @@ impl SyncContext {
 }
 
 /// Everything an order's requests are built from.
-struct Prepared {
+pub struct Prepared {
     row: store_order::Model,
     mapped: MappedOrder,
 }
 
+impl Prepared {
+    pub fn order_id(&self) -> Uuid {
+        self.row.id
+    }
+}
+
 async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<Option<Prepared>> {
-    let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(None) };
+    match store_order::Entity::find_by_id(order_id).one(db).await? {
+        Some(row) => prepare_row(ctx, row),
+        None => Ok(None),
+    }
+}
+
+/// An order already read, mapped when it is still pending.
+fn prepare_row(ctx: &SyncContext, row: store_order::Model) -> ServiceResult<Option<Prepared>> {
     if row.sync_status != db_enum::to_db(&OrderStatus::Pending) {
         return Ok(None);
     }
@@ -133,10 +146,26 @@ async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> 
     Ok(Some(Prepared { row, mapped }))
 }
 
-/// Whether an order can be sent now. An order with a problem found before sending (a SKU to
-/// map, a missing tax mapping…) is parked or failed here, with the reason logged.
-pub async fn ready(db: &DatabaseConnection, bus: &LogBus, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<bool> {
-    Ok(prepare_ready(db, bus, ctx, order_id).await?.is_some())
+/// Whether an order (as just read) can be sent now. An order with a problem found before
+/// sending (a SKU to map, a missing tax mapping…) is parked or failed here, with the reason
+/// logged.
+pub async fn ready(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    row: store_order::Model,
+) -> ServiceResult<bool> {
+    Ok(ready_prepared(db, bus, ctx, row).await?.is_some())
+}
+
+/// [`ready`], answering the mapped order when it can be sent.
+pub async fn ready_prepared(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    ctx: &SyncContext,
+    row: store_order::Model,
+) -> ServiceResult<Option<Prepared>> {
+    hold_back_problems(db, bus, prepare_row(ctx, row)?).await
 }
 
 /// The order read and mapped when it can be sent now; parked or failed (and `None`) when a
@@ -147,7 +176,16 @@ async fn prepare_ready(
     ctx: &SyncContext,
     order_id: Uuid,
 ) -> ServiceResult<Option<Prepared>> {
-    let Some(prepared) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    hold_back_problems(db, bus, prepare(db, ctx, order_id).await?).await
+}
+
+/// Parks or fails a mapped order with a problem found before sending (and answers `None`).
+async fn hold_back_problems(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    prepared: Option<Prepared>,
+) -> ServiceResult<Option<Prepared>> {
+    let Some(prepared) = prepared else { return Ok(None) };
     let Some(problem) = prepared.mapped.problems.first() else { return Ok(Some(prepared)) };
     let (status, kind, message) = match problem {
         OrderProblem::Parked(m) => (OrderStatus::Parked, LogKind::OrderParked, format!("Order {{number}} waits: {m}")),
@@ -168,7 +206,8 @@ const INVOICE: &str = "invoice";
 const MACRO: &str = "TxnID:order";
 
 /// The request for an order's stage; `None` when the order needs no request (no longer
-/// pending, or a problem found before sending, which is recorded here).
+/// pending, or a problem found before sending, which is recorded here). `in_hand` is the
+/// order as the session's previous call read and mapped it, if it was this order.
 pub async fn request(
     db: &DatabaseConnection,
     bus: &LogBus,
@@ -176,11 +215,16 @@ pub async fn request(
     order_id: Uuid,
     stage: &OrderStage,
     version: QbxmlVersion,
+    in_hand: Option<Prepared>,
 ) -> ServiceResult<Option<String>> {
     if *stage == OrderStage::Undo {
         return undo_request(db, order_id, version).await;
     }
-    let Some(Prepared { mapped, .. }) = prepare_ready(db, bus, ctx, order_id).await? else { return Ok(None) };
+    let prepared = match in_hand.filter(|p| p.row.id == order_id) {
+        Some(prepared) => Some(prepared),
+        None => prepare_ready(db, bus, ctx, order_id).await?,
+    };
+    let Some(Prepared { mapped, .. }) = prepared else { return Ok(None) };
     let mut document;
     match stage {
         OrderStage::Check => {
@@ -387,7 +431,8 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
     items
 }
 
-/// Applies QuickBooks' answer to an order's stage; returns the next stage, if any.
+/// Applies QuickBooks' answer to an order's stage; returns the next stage, if any. When the
+/// next stage is Post, the order as read and mapped here is left in `in_hand` for it.
 pub async fn apply(
     db: &DatabaseConnection,
     bus: &LogBus,
@@ -395,6 +440,7 @@ pub async fn apply(
     order_id: Uuid,
     stage: &OrderStage,
     answer: &QbxmlResponse,
+    in_hand: &mut Option<Prepared>,
 ) -> ServiceResult<Option<OrderStage>> {
     if *stage == OrderStage::Undo {
         return apply_undo(db, bus, order_id, answer).await.map(|()| None);
@@ -435,18 +481,19 @@ pub async fn apply(
                     "Order {{number}} is already in QuickBooks as {kind_name} {}: linked, not added again",
                     reference.as_deref().unwrap_or(&txn_id)
                 );
-                let mut active: store_order::ActiveModel = row.into();
-                active.qb_txn_id = Set(Some(txn_id));
-                active.qb_txn_type = Set(Some(kind_name.to_owned()));
-                active.qb_ref_number = Set(reference);
-                let row = active.update(db).await?;
-                finish(db, bus, row, OrderStatus::Synced, LogKind::OrderLinked, message, None).await?;
+                let link = |active: &mut store_order::ActiveModel| {
+                    active.qb_txn_id = Set(Some(txn_id));
+                    active.qb_txn_type = Set(Some(kind_name.to_owned()));
+                    active.qb_ref_number = Set(reference);
+                };
+                finish_with(db, bus, row, link, OrderStatus::Synced, LogKind::OrderLinked, message, None).await?;
                 return Ok(None);
             }
             let customer_exists =
                 answer.by_request_id(CUSTOMER).is_some_and(|rs| rs.status.code == 0 && rs.rets().next().is_some());
             if !customer_exists && mapped.customer.new_customer.is_none() {
                 if mapped.customer.fallback_single.is_some() {
+                    *in_hand = Some(Prepared { row, mapped });
                     return Ok(Some(OrderStage::Post { customer_exists: false, use_single: true }));
                 }
                 let message = format!(
@@ -456,6 +503,7 @@ pub async fn apply(
                 finish(db, bus, row, OrderStatus::Failed, LogKind::OrderFailed, message, None).await?;
                 return Ok(None);
             }
+            *in_hand = Some(Prepared { row, mapped });
             Ok(Some(OrderStage::Post { customer_exists, use_single: false }))
         }
         OrderStage::Post { .. } => {
@@ -559,13 +607,13 @@ pub async fn apply(
                 reference.as_deref().or(txn_id.as_deref()).unwrap_or(""),
                 if payment.is_some() { ", with its payment" } else { "" }
             );
-            let mut active: store_order::ActiveModel = row.into();
-            active.qb_txn_id = Set(txn_id);
-            active.qb_txn_type = Set(Some(kind_name.to_owned()));
-            active.qb_ref_number = Set(reference);
-            active.qb_payment_txn_id = Set(payment);
-            let row = active.update(db).await?;
-            finish(db, bus, row, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
+            let record = |active: &mut store_order::ActiveModel| {
+                active.qb_txn_id = Set(txn_id);
+                active.qb_txn_type = Set(Some(kind_name.to_owned()));
+                active.qb_ref_number = Set(reference);
+                active.qb_payment_txn_id = Set(payment);
+            };
+            finish_with(db, bus, row, record, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
             Ok(None)
         }
         OrderStage::Undo => Ok(None),
@@ -662,6 +710,21 @@ async fn finish(
     message: String,
     details: Option<serde_json::Value>,
 ) -> ServiceResult<()> {
+    finish_with(db, bus, row, |_| {}, status, kind, message, details).await
+}
+
+/// [`finish`], writing what `also` sets (QuickBooks' ids of what was made) in the same update.
+#[allow(clippy::too_many_arguments)]
+async fn finish_with(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    row: store_order::Model,
+    also: impl FnOnce(&mut store_order::ActiveModel),
+    status: OrderStatus,
+    kind: LogKind,
+    message: String,
+    details: Option<serde_json::Value>,
+) -> ServiceResult<()> {
     let text = message.replace("{number}", &row.order_number);
     let level = match status {
         OrderStatus::Synced => LogLevel::Info,
@@ -675,6 +738,7 @@ async fn finish(
     entry.details = details;
     let attempts = row.attempts + 1;
     let mut active: store_order::ActiveModel = row.into();
+    also(&mut active);
     active.sync_status = Set(db_enum::to_db(&status));
     active.attempts = Set(attempts);
     active.last_error = Set((status != OrderStatus::Synced).then_some(text));

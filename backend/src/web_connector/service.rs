@@ -109,8 +109,9 @@ async fn orders_to_send(
         .await?;
     let mut ready = Vec::with_capacity(pending.len());
     for order in pending {
-        if order_sync::ready(db, bus, &ctx, order.id).await? {
-            ready.push(order.id);
+        let id = order.id;
+        if order_sync::ready(db, bus, &ctx, order).await? {
+            ready.push(id);
         }
     }
     Ok(ready)
@@ -176,28 +177,29 @@ async fn fill_order_queue(
     ctx: &SyncContext,
     connection_id: Uuid,
     plan: &mut Plan,
-) -> ServiceResult<()> {
-    use sea_orm::{QueryOrder, QuerySelect};
+) -> ServiceResult<Option<order_sync::Prepared>> {
+    use sea_orm::QueryOrder;
     while let Some(after) = plan.order_queue() {
+        // The whole row: the order is mapped (and parked if it cannot go) straight away.
         let mut next = store_order::Entity::find()
-            .select_only()
-            .column(store_order::Column::Id)
             .filter(store_order::Column::ConnectionId.eq(connection_id))
             .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)));
         if let Some(after) = after {
             next = next.filter(store_order::Column::Id.gt(after));
         }
-        let next: Option<Uuid> = next.order_by_asc(store_order::Column::Id).into_tuple().one(db).await?;
-        match next {
-            Some(id) if order_sync::ready(db, bus, ctx, id).await? => {
-                plan.queue_order(id);
-                break;
+        match next.order_by_asc(store_order::Column::Id).one(db).await? {
+            Some(order) => {
+                let id = order.id;
+                if let Some(prepared) = order_sync::ready_prepared(db, bus, ctx, order).await? {
+                    plan.queue_order(id);
+                    return Ok(Some(prepared));
+                }
+                plan.pass_order(id);
             }
-            Some(id) => plan.pass_order(id),
             None => plan.end_order_queue(),
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// The orders whose QuickBooks transactions are to be deleted (undoOrder, or a repost) or
@@ -446,10 +448,17 @@ pub async fn send_request_xml(
     } else {
         None
     };
+    let contexts = ctx.contexts;
+    // The order the queue just took, mapped, for its first request.
+    let mut in_hand = None;
     let request = loop {
         let ctx = sync_context.as_ref();
         match (ctx, plan.order_queue(), plan.front_refund(), plan.front_order()) {
-            (Some(ctx), Some(_), _, _) => fill_order_queue(db, bus, ctx, connection.id, &mut plan).await?,
+            (Some(ctx), Some(_), _, _) => {
+                if let Some(prepared) = fill_order_queue(db, bus, ctx, connection.id, &mut plan).await? {
+                    in_hand = Some(prepared);
+                }
+            }
             (Some(ctx), _, Some((refund_id, stage)), _) => {
                 match refund_sync::request(db, bus, ctx, refund_id, &stage, version).await? {
                     Some(request) => break request,
@@ -457,7 +466,8 @@ pub async fn send_request_xml(
                 }
             }
             (Some(ctx), _, _, Some((order_id, stage))) => {
-                match order_sync::request(db, bus, ctx, order_id, &stage, version).await? {
+                let in_hand = in_hand.take().or_else(|| contexts.take(&session.ticket, order_id));
+                match order_sync::request(db, bus, ctx, order_id, &stage, version, in_hand).await? {
                     Some(request) => break request,
                     None => plan.skip_order(),
                 }
@@ -542,7 +552,8 @@ pub async fn receive_response_xml(
         match plan.front_order() {
             Some((order_id, stage)) => {
                 let mut ctx = contexts.get(db, &session.ticket, &connection).await?;
-                let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer).await?;
+                let mut in_hand = None;
+                let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer, &mut in_hand).await?;
                 if made_items {
                     contexts.forget(&session.ticket);
                     ctx = contexts.get(db, &session.ticket, &connection).await?;
@@ -551,7 +562,14 @@ pub async fn receive_response_xml(
                 // The next order is taken now, and orders that need no request (parked
                 // meanwhile) are passed over, so the Web Connector is never asked for a request
                 // when none is left.
-                fill_order_queue(db, bus, &ctx, connection.id, &mut plan).await?;
+                if let Some(next_order) = fill_order_queue(db, bus, &ctx, connection.id, &mut plan).await? {
+                    in_hand = Some(next_order);
+                }
+                // The order whose request comes next, as read here, for sendRequestXML.
+                let front = plan.front_order().map(|(id, _)| id);
+                if let Some(prepared) = in_hand.filter(|p| Some(p.order_id()) == front) {
+                    contexts.hand_over(&session.ticket, prepared);
+                }
             }
             None => {
                 // Lists, settings read from the company: whatever was kept is out of date.
