@@ -42,6 +42,8 @@ pub struct AppState {
     pub mailer: Option<Mailer>,
     /// What running Web Connector sessions map orders with, kept between their calls.
     pub sync_contexts: Arc<crate::web_connector::SyncContexts>,
+    /// The stores webhooks arrive for, kept between deliveries.
+    pub webhook_stores: Arc<crate::webhooks::store_cache::StoreCache>,
     pub config: Arc<Config>,
 }
 
@@ -138,6 +140,7 @@ impl Application {
             intake,
             mailer,
             sync_contexts: Arc::default(),
+            webhook_stores: Arc::default(),
             config: Arc::new(config),
         };
         let router = router(state.clone());

@@ -135,6 +135,7 @@ impl StoresMutation {
     async fn rotate_store_secret(&self, ctx: &Context<'_>, id: ID) -> ApiResult<StoreWithSecret> {
         let id = parse_id(&id, "store")?;
         let (store, signing_secret) = service::rotate_secret(&app(ctx).db, &caller(ctx)?, id).await?;
+        app(ctx).webhook_stores.forget(store.id);
         Ok(StoreWithSecret { store: Store(store), signing_secret })
     }
 
@@ -147,6 +148,8 @@ impl StoresMutation {
 
     async fn remove_store(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Store> {
         let id = parse_id(&id, "store")?;
-        Ok(Store(service::remove(&app(ctx).db, &caller(ctx)?, id).await?))
+        let removed = service::remove(&app(ctx).db, &caller(ctx)?, id).await?;
+        app(ctx).webhook_stores.forget(removed.id);
+        Ok(Store(removed))
     }
 }

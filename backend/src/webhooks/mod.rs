@@ -7,6 +7,7 @@ pub mod routes;
 mod service;
 pub mod shopify;
 pub mod signature;
+pub mod store_cache;
 pub mod woocommerce;
 pub mod worker;
 

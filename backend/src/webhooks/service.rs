@@ -4,7 +4,7 @@
 //! waiting on that, and a delivery stored is never lost.
 
 use chrono::Utc;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -69,7 +69,7 @@ pub async fn receive(
 ) -> ServiceResult<Answer> {
     let (db, bus) = (&app.db, &app.log_bus);
     let Some(store) = (match Uuid::parse_str(store_id) {
-        Ok(id) => store::Entity::find_by_id(id).one(db).await?,
+        Ok(id) => app.webhook_stores.get(db, id).await?,
         Err(_) => None,
     }) else {
         return Ok(answer(404, "no such store"));

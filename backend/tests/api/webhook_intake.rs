@@ -17,6 +17,7 @@ on_both_databases!(
     every_waiting_delivery_becomes_one_order_however_many_workers_take_them,
     a_delivery_left_waiting_is_acted_on_without_a_new_one,
     deliveries_arriving_together_are_stored_together_each_repeat_once,
+    a_rotated_secret_and_a_removed_store_apply_to_the_next_delivery_at_once,
 );
 
 /// A merchant's token, connection and Shopify store.
@@ -197,4 +198,52 @@ async fn deliveries_arriving_together_are_stored_together_each_repeat_once(app: 
     wait_until_none_waiting(app).await;
     let orders = store_order::Entity::find().filter(store_order::Column::StoreId.eq(store)).count(&app.state.db).await;
     assert_eq!(orders.expect("count"), 31);
+}
+
+/// A signed Shopify delivery of order `n`; its status and answer.
+async fn deliver(app: &TestApp, store: Uuid, secret: &str, n: u64) -> (u16, String) {
+    use hmac::Mac;
+    let body = json!({ "id": n, "name": format!("#{n}"), "created_at": "2026-11-26T10:00:00Z", "currency": "USD",
+        "line_items": [{ "sku": "A", "title": "A", "quantity": 1, "price": "2.00" }], "total_price": "2.00" })
+    .to_string();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("a key");
+    mac.update(body.as_bytes());
+    let signature = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, mac.finalize().into_bytes());
+    let response = app
+        .client
+        .post(app.url(&format!("/webhooks/shopify/{store}")))
+        .header("X-Shopify-Hmac-Sha256", signature)
+        .header("X-Shopify-Topic", "orders/create")
+        .header("X-Shopify-Webhook-Id", format!("d-{n}"))
+        .body(body)
+        .send()
+        .await
+        .expect("an answer");
+    (response.status().as_u16(), response.text().await.unwrap_or_default())
+}
+
+/// The server keeps a store between deliveries; a new secret or the store's removal must not
+/// wait for that to lapse.
+async fn a_rotated_secret_and_a_removed_store_apply_to_the_next_delivery_at_once(app: &TestApp) {
+    let (token, _, store) = shopify_store(app).await;
+    let rotate = || async {
+        let rotated = app
+            .graphql(
+                Some(&token),
+                "mutation($s: ID!) { rotateStoreSecret(id: $s) { signingSecret } }",
+                json!({ "s": store.to_string() }),
+            )
+            .await;
+        rotated.data()["rotateStoreSecret"]["signingSecret"].as_str().expect("a secret").to_owned()
+    };
+    let first = rotate().await;
+    assert_eq!(deliver(app, store, &first, 1).await.0, 200, "the store is read and kept");
+    let second = rotate().await;
+    assert_eq!(deliver(app, store, &first, 2).await.0, 401, "the old secret is refused at once");
+    assert_eq!(deliver(app, store, &second, 3).await.0, 200);
+    let removed = app
+        .graphql(Some(&token), "mutation($s: ID!) { removeStore(id: $s) { id } }", json!({ "s": store.to_string() }))
+        .await;
+    assert!(removed.data()["removeStore"]["id"].is_string());
+    assert_eq!(deliver(app, store, &second, 4).await.0, 404, "a removed store receives nothing at once");
 }
