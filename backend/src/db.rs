@@ -93,6 +93,16 @@ pub async fn is_reachable(db: &DatabaseConnection) -> bool {
 }
 
 /// The file behind a SQLite URL (`sqlite://path?opts` or `sqlite:path`), if it names one.
+/// Whether PostgreSQL ended this statement to break a deadlock (SQLSTATE 40P01): the other
+/// transaction went on, and the statement can simply be run again.
+pub fn is_deadlock(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx))) = err else {
+        return false;
+    };
+    matches!(sqlx.as_ref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
+}
+
 fn sqlite_file_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);

@@ -85,8 +85,22 @@ pub async fn list(db: &DatabaseConnection, caller: &Caller, connection_id: Uuid)
 
 pub async fn remove(db: &DatabaseConnection, caller: &Caller, id: Uuid) -> ServiceResult<store::Model> {
     let store = find_owned_store(db, caller, id).await?;
-    store::Entity::delete_by_id(store.id).exec(db).await?;
-    Ok(store)
+    // The intake worker may be making this store's orders right now: its transaction holds
+    // the deliveries it took and then needs the store row (the orders refer to it), while the
+    // removal locks the store row and then its deliveries. PostgreSQL ends such a deadlock by
+    // failing one side; when that is the removal, it is tried again once the worker is done.
+    let mut attempt = 1;
+    loop {
+        match store::Entity::delete_by_id(store.id).exec(db).await {
+            Ok(_) => return Ok(store),
+            Err(err) if attempt < 5 && crate::db::is_deadlock(&err) => {
+                tracing::info!(store = %store.id, attempt, "removing a store met the intake worker; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(50 * attempt)).await;
+                attempt += 1;
+            }
+            Err(err) => return Err(err.into()),
+        }
+    }
 }
 
 pub async fn rotate_secret(
