@@ -16,6 +16,7 @@ pub mod events;
 pub mod graphql;
 mod http;
 pub mod inventory;
+pub mod kept;
 pub mod memory;
 pub mod notifications;
 pub mod orders;

@@ -6,45 +6,41 @@
 //! replica within those two seconds (a delivery signed with the old secret may still be taken
 //! there for that long; one for a removed store is refused when it is stored).
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use crate::entities::store;
 use crate::error::ServiceResult;
+use crate::kept::KeptFor;
 
 const FRESH_FOR: Duration = Duration::from_secs(2);
 
-#[derive(Default)]
-pub struct StoreCache {
-    by_id: Mutex<HashMap<Uuid, (Instant, store::Model)>>,
+pub struct StoreCache(KeptFor<Uuid, store::Model>);
+
+impl Default for StoreCache {
+    fn default() -> Self {
+        Self(KeptFor::new(FRESH_FOR))
+    }
 }
 
 impl StoreCache {
     /// The store, kept if read less than two seconds ago. Stores that do not exist are not
     /// kept: a store added a moment later receives at once.
     pub async fn get(&self, db: &DatabaseConnection, id: Uuid) -> ServiceResult<Option<store::Model>> {
-        if let Some(kept) = self.fresh(id) {
+        if let Some(kept) = self.0.get(&id) {
             return Ok(Some(kept));
         }
-        let Some(read) = store::Entity::find_by_id(id).one(db).await? else { return Ok(None) };
-        let mut by_id = self.by_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // Only stores receiving now stay in the map.
-        by_id.retain(|_, (read_at, _)| read_at.elapsed() < FRESH_FOR);
-        by_id.insert(id, (Instant::now(), read.clone()));
-        Ok(Some(read))
+        let read = store::Entity::find_by_id(id).one(db).await?;
+        if let Some(store) = &read {
+            self.0.put(id, store.clone());
+        }
+        Ok(read)
     }
 
     /// The store changed (new secret) or is gone: the next delivery reads it again.
     pub fn forget(&self, id: Uuid) {
-        self.by_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&id);
-    }
-
-    fn fresh(&self, id: Uuid) -> Option<store::Model> {
-        let by_id = self.by_id.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        by_id.get(&id).filter(|(read_at, _)| read_at.elapsed() < FRESH_FOR).map(|(_, kept)| kept.clone())
+        self.0.forget(&id);
     }
 }

@@ -1,0 +1,82 @@
+//! A map whose entries count only for a while after they were put in: what a process keeps
+//! between requests instead of reading it from the database again (a session's mapping
+//! context, the order a call hands to the next, the store a webhook is addressed to).
+
+use std::borrow::Borrow;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+pub struct KeptFor<K, V> {
+    fresh_for: Duration,
+    entries: Mutex<HashMap<K, (Instant, V)>>,
+}
+
+impl<K: Eq + Hash, V> KeptFor<K, V> {
+    pub fn new(fresh_for: Duration) -> Self {
+        Self { fresh_for, entries: Mutex::default() }
+    }
+
+    /// A copy of the entry, if put in less than `fresh_for` ago.
+    pub fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        V: Clone,
+    {
+        let fresh_for = self.fresh_for;
+        self.lock().get(key).filter(|(at, _)| at.elapsed() < fresh_for).map(|(_, value)| value.clone())
+    }
+
+    /// Keeps `value` from now. Entries past their time are dropped here, so the map holds only
+    /// what is in use now.
+    pub fn put(&self, key: K, value: V) {
+        let fresh_for = self.fresh_for;
+        let mut entries = self.lock();
+        entries.retain(|_, (at, _)| at.elapsed() < fresh_for);
+        entries.insert(key, (Instant::now(), value));
+    }
+
+    /// Removes the entry and answers it if it was still fresh.
+    pub fn take<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let (at, value) = self.lock().remove(key)?;
+        (at.elapsed() < self.fresh_for).then_some(value)
+    }
+
+    pub fn forget<Q: Eq + Hash + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
+        self.lock().remove(key);
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<K, (Instant, V)>> {
+        // A panic elsewhere while holding the lock leaves a map that is still a valid cache.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeptFor;
+    use std::time::Duration;
+
+    #[test]
+    fn an_entry_counts_until_its_time_is_up_and_is_taken_once() {
+        let kept = KeptFor::new(Duration::from_millis(40));
+        kept.put("a", 1);
+        assert_eq!(kept.get(&"a"), Some(1));
+        assert_eq!(kept.take(&"a"), Some(1));
+        assert_eq!(kept.take(&"a"), None, "taken once");
+        kept.put("b", 2);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(kept.get(&"b"), None, "past its time");
+        kept.put("c", 3);
+        assert_eq!(kept.lock().len(), 1, "entries past their time are dropped on put");
+        kept.forget(&"c");
+        assert_eq!(kept.get(&"c"), None);
+    }
+}
