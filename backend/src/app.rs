@@ -27,6 +27,8 @@ use crate::web_connector::progress::ProgressBus;
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// Where the Web Connector's calls run (see [`db::connect_for_web_connector`]).
+    pub web_connector_db: DatabaseConnection,
     pub keys: Arc<AuthKeys>,
     pub log_bus: LogBus,
     pub progress_bus: ProgressBus,
@@ -100,6 +102,7 @@ impl Application {
         tracing::info!(database = %redact_url(&config.database_url), "opening the database");
         let db = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
+        let web_connector_db = db::connect_for_web_connector(&config.database_url, &db).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => load_or_create_jwt_secret(&db).await.map_err(StartupError::Secret)?,
@@ -130,6 +133,7 @@ impl Application {
         let (log_bus, progress_bus, replicas) = crate::replicas::buses(&db);
         let state = AppState {
             db,
+            web_connector_db,
             write_gate,
             keys,
             log_bus,

@@ -20,6 +20,25 @@ pub enum DbSetupError {
 /// Connects, creating the SQLite file's folder when needed and switching SQLite to WAL mode
 /// so readers never wait for the writer.
 pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    open(database_url, 16).await
+}
+
+/// Where the Web Connector's calls run their transactions. On SQLite, a pool of one
+/// connection of its own: each call holds SQLite's write lock from its first statement anyway
+/// (see [`crate::web_connector`]'s call unit), so calls gain nothing from more connections,
+/// and one connection means one thread, which stays warm from call to call instead of a
+/// different sleeping thread woken for each. PostgreSQL runs many calls at once: the main pool.
+pub async fn connect_for_web_connector(
+    database_url: &str,
+    main: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbSetupError> {
+    match main.get_database_backend() {
+        sea_orm::DatabaseBackend::Sqlite => open(database_url, 1).await,
+        _ => Ok(main.clone()),
+    }
+}
+
+async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnection, DbSetupError> {
     if let Some(path) = sqlite_file_path(database_url)
         && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
     {
@@ -27,7 +46,7 @@ pub async fn connect(database_url: &str) -> Result<DatabaseConnection, DbSetupEr
     }
     let mut options = ConnectOptions::new(database_url.to_owned());
     options
-        .max_connections(16)
+        .max_connections(max_connections)
         .connect_timeout(Duration::from_secs(10))
         // Short enough that with the database down a webhook still gets its 503 within the
         // five seconds Shopify waits.
@@ -82,6 +101,12 @@ impl WriteGate {
     }
 }
 
+/// What the services run their statements on: the pool, or a transaction a caller opened
+/// around a unit of work (a Web Connector call is one).
+pub trait Db: sea_orm::ConnectionTrait + sea_orm::TransactionTrait {}
+
+impl<T: sea_orm::ConnectionTrait + sea_orm::TransactionTrait> Db for T {}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
     Migrator::up(db, None).await.map_err(DbSetupError::Migrate)
@@ -92,7 +117,6 @@ pub async fn is_reachable(db: &DatabaseConnection) -> bool {
     db.ping().await.is_ok()
 }
 
-/// The file behind a SQLite URL (`sqlite://path?opts` or `sqlite:path`), if it names one.
 /// Whether PostgreSQL ended this statement to break a deadlock (SQLSTATE 40P01): the other
 /// transaction went on, and the statement can simply be run again.
 pub fn is_deadlock(err: &DbErr) -> bool {
@@ -103,6 +127,7 @@ pub fn is_deadlock(err: &DbErr) -> bool {
     matches!(sqlx.as_ref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 
+/// The file behind a SQLite URL (`sqlite://path?opts` or `sqlite:path`), if it names one.
 fn sqlite_file_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or(rest);

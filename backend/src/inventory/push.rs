@@ -33,7 +33,10 @@ pub fn backoff(attempts: i32) -> chrono::Duration {
 
 /// The SKUs a store sells, as the store spells them: from its orders and from the SKUs the
 /// merchant mapped by hand (with the item each was mapped to).
-async fn store_skus(db: &DatabaseConnection, store: &store::Model) -> ServiceResult<Vec<(String, Option<String>)>> {
+async fn store_skus(
+    db: &impl sea_orm::ConnectionTrait,
+    store: &store::Model,
+) -> ServiceResult<Vec<(String, Option<String>)>> {
     let mut skus: Vec<(String, Option<String>)> = Vec::new();
     let payloads: Vec<serde_json::Value> = store_order::Entity::find()
         .select_only()
@@ -78,7 +81,7 @@ fn sku_for<'a>(skus: &'a [(String, Option<String>)], item_full_name: &str) -> Op
 
 /// Queues one delivery per store that receives quantities, with the changed items it sells.
 pub async fn queue(
-    db: &DatabaseConnection,
+    db: &impl sea_orm::ConnectionTrait,
     connection_id: Uuid,
     changed: &[inventory_level::Model],
 ) -> ServiceResult<usize> {

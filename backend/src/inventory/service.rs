@@ -1,9 +1,10 @@
 //! Keeping and reading quantities on hand.
 
 use chrono::Utc;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict};
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entities::inventory_level;
 use crate::error::ServiceResult;
 use crate::qbxml::lists::InventoryLevel;
@@ -14,7 +15,7 @@ pub type InventoryBus = crate::events::Bus<inventory_level::Model>;
 /// Stores levels read from QuickBooks, publishes the ones that changed and queues them for the
 /// stores that receive quantities; returns the changed ones.
 pub async fn store_levels(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &InventoryBus,
     connection_id: Uuid,
     levels: Vec<InventoryLevel>,
@@ -58,7 +59,7 @@ pub async fn store_levels(
     Ok(changed)
 }
 
-pub async fn levels(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<inventory_level::Model>> {
+pub async fn levels(db: &impl Db, connection_id: Uuid) -> ServiceResult<Vec<inventory_level::Model>> {
     Ok(inventory_level::Entity::find()
         .filter(inventory_level::Column::ConnectionId.eq(connection_id))
         .order_by_asc(inventory_level::Column::ItemFullName)

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionSession,
     sea_query::OnConflict,
 };
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::{AccountType, ListKind, NameLookupError, resolve_name};
 use crate::accounts::Caller;
 use crate::connections::find_owned;
+use crate::db::Db;
 use crate::db_enum;
 use crate::entities::{qb_connection, qb_list_entry, qb_list_read};
 use crate::error::{FieldError, ServiceResult};
@@ -37,7 +38,7 @@ const INSERT_CHUNK: usize = 500;
 /// Replaces the cached copy of one list with what QuickBooks just returned, and records
 /// when it was read. Readers see either the old list or the new one, never a mix.
 pub async fn replace_list(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     connection_id: Uuid,
     kind: ListKind,
@@ -90,7 +91,7 @@ fn to_rows(connection_id: Uuid, kind_text: &str, entries: Vec<NewListEntry>) -> 
 /// Keeps one page of a long list aside until the whole list has been read, so the wizard
 /// never sees half a list. The first page clears what an interrupted read left behind.
 pub async fn stage_page(
-    db: &DatabaseConnection,
+    db: &impl Db,
     connection_id: Uuid,
     kind: ListKind,
     first_page: bool,
@@ -124,12 +125,7 @@ pub async fn stage_page(
 }
 
 /// Makes the staged pages the list, in one transaction, and records when it was read.
-pub async fn promote_staged(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    connection_id: Uuid,
-    kind: ListKind,
-) -> ServiceResult<u64> {
+pub async fn promote_staged(db: &impl Db, bus: &LogBus, connection_id: Uuid, kind: ListKind) -> ServiceResult<u64> {
     let kind_text = db_enum::to_db(&kind);
     let txn = db.begin().await?;
     qb_list_entry::Entity::delete_many()
@@ -180,7 +176,7 @@ async fn record_read(
 /// Adds entries Ledgerbridge itself created in QuickBooks (an item made for an order), so the
 /// next order finds them without waiting for the lists to be read again.
 pub async fn append_entries(
-    db: &DatabaseConnection,
+    db: &impl Db,
     connection_id: Uuid,
     kind: ListKind,
     entries: Vec<NewListEntry>,
@@ -204,14 +200,14 @@ pub async fn append_entries(
 }
 
 /// When each list was last read, and how many entries it had.
-pub async fn read_status(db: &DatabaseConnection, connection_id: Uuid) -> ServiceResult<Vec<qb_list_read::Model>> {
+pub async fn read_status(db: &impl Db, connection_id: Uuid) -> ServiceResult<Vec<qb_list_read::Model>> {
     Ok(qb_list_read::Entity::find().filter(qb_list_read::Column::ConnectionId.eq(connection_id)).all(db).await?)
 }
 
 /// The cached entries of one list, in byte order of their full names. Sorted here rather than
 /// by the database, whose collation differs between SQLite and PostgreSQL: paging by name
 /// needs one order everywhere.
-pub async fn entries(db: &DatabaseConnection, connection_id: Uuid, kind: ListKind) -> ServiceResult<Vec<CachedEntry>> {
+pub async fn entries(db: &impl Db, connection_id: Uuid, kind: ListKind) -> ServiceResult<Vec<CachedEntry>> {
     let mut rows = qb_list_entry::Entity::find()
         .filter(qb_list_entry::Column::ConnectionId.eq(connection_id))
         .filter(qb_list_entry::Column::Kind.eq(db_enum::to_db(&kind)))
@@ -255,7 +251,7 @@ pub const LISTS_NOT_READ: &str = "QuickBooks lists have not been read yet: open 
 the PC with QuickBooks, check this connection's box and click Update Selected, then try again";
 
 impl ListSnapshot {
-    pub async fn load(db: &DatabaseConnection, connection_id: Uuid, kinds: &[ListKind]) -> ServiceResult<Self> {
+    pub async fn load(db: &impl Db, connection_id: Uuid, kinds: &[ListKind]) -> ServiceResult<Self> {
         let read = read_status(db, connection_id)
             .await?
             .into_iter()

@@ -1,11 +1,10 @@
 //! Keeping the sales read from QuickBooks.
 
 use chrono::Utc;
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::OnConflict,
-};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::OnConflict};
 use uuid::Uuid;
 
+use crate::db::Db;
 use crate::entities::qb_sale;
 use crate::error::{ServiceError, ServiceResult};
 use crate::qbxml::sales::QbSale;
@@ -15,7 +14,7 @@ pub type SalesBus = crate::events::Bus<qb_sale::Model>;
 
 /// Stores sales (a sale read again replaces its earlier copy) and publishes the changed ones.
 pub async fn store_sales(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &SalesBus,
     connection_id: Uuid,
     sales: Vec<QbSale>,
@@ -68,7 +67,7 @@ pub async fn store_sales(
 }
 
 /// The connection's sales read from QuickBooks, latest first.
-pub async fn list(db: &DatabaseConnection, connection_id: Uuid, limit: u64) -> ServiceResult<Vec<qb_sale::Model>> {
+pub async fn list(db: &impl Db, connection_id: Uuid, limit: u64) -> ServiceResult<Vec<qb_sale::Model>> {
     Ok(qb_sale::Entity::find()
         .filter(qb_sale::Column::ConnectionId.eq(connection_id))
         .order_by_desc(qb_sale::Column::TxnDate)

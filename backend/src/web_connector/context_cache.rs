@@ -12,9 +12,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
-
 use super::order_sync::{Prepared, SyncContext};
+use crate::db::Db;
 use crate::entities::qb_connection;
 use crate::error::ServiceResult;
 use crate::kept::KeptFor;
@@ -43,7 +42,7 @@ impl SyncContexts {
     /// The session's context: kept if fresh, else loaded and kept.
     pub async fn get(
         &self,
-        db: &DatabaseConnection,
+        db: &impl Db,
         ticket: &str,
         connection: &qb_connection::Model,
     ) -> ServiceResult<Arc<SyncContext>> {

@@ -1,5 +1,6 @@
 //! The QuickBooks Web Connector: the SOAP service it calls, the session it runs (persisted
 //! step by step), the `.qwc` file that pairs it, and QuickBooks' errors in plain English.
+mod call_unit;
 mod context_cache;
 pub mod explain;
 pub mod graphql;

@@ -11,12 +11,13 @@
 
 use chrono::Utc;
 use rust_decimal::Decimal;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::explain;
+use crate::db::Db;
 use crate::db_enum;
 use crate::entities::{qb_connection, store, store_order};
 use crate::error::ServiceResult;
@@ -66,7 +67,7 @@ pub struct SyncContext {
 }
 
 impl SyncContext {
-    pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<Self> {
+    pub async fn load(db: &impl Db, connection: &qb_connection::Model) -> ServiceResult<Self> {
         use sea_orm::{ColumnTrait, QueryFilter};
         Ok(Self {
             settings: load_wizard(db, connection).await?.settings,
@@ -128,7 +129,7 @@ impl Prepared {
     }
 }
 
-async fn prepare(db: &DatabaseConnection, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<Option<Prepared>> {
+async fn prepare(db: &impl Db, ctx: &SyncContext, order_id: Uuid) -> ServiceResult<Option<Prepared>> {
     match store_order::Entity::find_by_id(order_id).one(db).await? {
         Some(row) => prepare_row(ctx, row),
         None => Ok(None),
@@ -149,18 +150,13 @@ fn prepare_row(ctx: &SyncContext, row: store_order::Model) -> ServiceResult<Opti
 /// Whether an order (as just read) can be sent now. An order with a problem found before
 /// sending (a SKU to map, a missing tax mapping…) is parked or failed here, with the reason
 /// logged.
-pub async fn ready(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    ctx: &SyncContext,
-    row: store_order::Model,
-) -> ServiceResult<bool> {
+pub async fn ready(db: &impl Db, bus: &LogBus, ctx: &SyncContext, row: store_order::Model) -> ServiceResult<bool> {
     Ok(ready_prepared(db, bus, ctx, row).await?.is_some())
 }
 
 /// [`ready`], answering the mapped order when it can be sent.
 pub async fn ready_prepared(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     row: store_order::Model,
@@ -171,7 +167,7 @@ pub async fn ready_prepared(
 /// The order read and mapped when it can be sent now; parked or failed (and `None`) when a
 /// problem was found before sending.
 async fn prepare_ready(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     order_id: Uuid,
@@ -180,11 +176,7 @@ async fn prepare_ready(
 }
 
 /// Parks or fails a mapped order with a problem found before sending (and answers `None`).
-async fn hold_back_problems(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    prepared: Option<Prepared>,
-) -> ServiceResult<Option<Prepared>> {
+async fn hold_back_problems(db: &impl Db, bus: &LogBus, prepared: Option<Prepared>) -> ServiceResult<Option<Prepared>> {
     let Some(prepared) = prepared else { return Ok(None) };
     let Some(problem) = prepared.mapped.problems.first() else { return Ok(Some(prepared)) };
     let (status, kind, message) = match problem {
@@ -209,7 +201,7 @@ const MACRO: &str = "TxnID:order";
 /// pending, or a problem found before sending, which is recorded here). `in_hand` is the
 /// order as the session's previous call read and mapped it, if it was this order.
 pub async fn request(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     order_id: Uuid,
@@ -321,7 +313,7 @@ pub struct Preview {
 /// The order's qbXML as the next run would post it (creating the customer if QuickBooks lacks
 /// it), with the problems found against the cached lists and QuickBooks' limits.
 pub async fn preview(
-    db: &DatabaseConnection,
+    db: &impl Db,
     connection: &qb_connection::Model,
     row: &store_order::Model,
 ) -> ServiceResult<Preview> {
@@ -434,7 +426,7 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
 /// Applies QuickBooks' answer to an order's stage; returns the next stage, if any. When the
 /// next stage is Post, the order as read and mapped here is left in `in_hand` for it.
 pub async fn apply(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     order_id: Uuid,
@@ -643,12 +635,7 @@ pub async fn apply(
 
 /// QuickBooks refused a transaction: retried next run when the cause is passing (a lock),
 /// failed with the explanation when it is the data.
-async fn refused(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    row: store_order::Model,
-    cause: &RsElement,
-) -> ServiceResult<()> {
+async fn refused(db: &impl Db, bus: &LogBus, row: store_order::Model, cause: &RsElement) -> ServiceResult<()> {
     let explanation = explain::status_code(cause.status.code);
     let text = format!(
         "QuickBooks refused order {{number}} (code {}: {}){}",
@@ -678,12 +665,7 @@ fn find_existing(rs: &RsElement, mapped: &MappedOrder, order_number: &str) -> Op
 }
 
 /// Leaves the order pending for the next run, counting the attempt.
-async fn transient(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    row: store_order::Model,
-    message: String,
-) -> ServiceResult<()> {
+async fn transient(db: &impl Db, bus: &LogBus, row: store_order::Model, message: String) -> ServiceResult<()> {
     let text = message.replace("{number}", &row.order_number);
     let mut entry =
         NewLogEntry::info(row.connection_id, LogKind::QuickbooksError, format!("{text} — tried again on the next run"));
@@ -702,7 +684,7 @@ async fn transient(
 
 /// Records an order's outcome and logs it. `{number}` in the message becomes the order number.
 async fn finish(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     row: store_order::Model,
     status: OrderStatus,
@@ -716,7 +698,7 @@ async fn finish(
 /// [`finish`], writing what `also` sets (QuickBooks' ids of what was made) in the same update.
 #[allow(clippy::too_many_arguments)]
 async fn finish_with(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     row: store_order::Model,
     also: impl FnOnce(&mut store_order::ActiveModel),
@@ -752,11 +734,7 @@ async fn finish_with(
 /// The deletions undoOrder (or a repost) asked for: the payment, the invoice billing a sales
 /// order, then the transaction itself; or, for a void, the payment deleted and the rest voided.
 /// One stop-on-error set, so nothing is left half undone silently.
-pub async fn undo_request(
-    db: &DatabaseConnection,
-    order_id: Uuid,
-    version: QbxmlVersion,
-) -> ServiceResult<Option<String>> {
+pub async fn undo_request(db: &impl Db, order_id: Uuid, version: QbxmlVersion) -> ServiceResult<Option<String>> {
     let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(None) };
     let Some(status) = db_enum::from_db::<OrderStatus>(&row.sync_status).filter(|s| OrderStatus::UNDOING.contains(s))
     else {
@@ -813,12 +791,7 @@ fn undo_targets(row: &store_order::Model, status: OrderStatus) -> Vec<UndoTarget
 }
 
 /// Records what the deletions did. Gone already (3120) counts as deleted.
-pub async fn apply_undo(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    order_id: Uuid,
-    answer: &QbxmlResponse,
-) -> ServiceResult<()> {
+pub async fn apply_undo(db: &impl Db, bus: &LogBus, order_id: Uuid, answer: &QbxmlResponse) -> ServiceResult<()> {
     let Some(row) = store_order::Entity::find_by_id(order_id).one(db).await? else { return Ok(()) };
     let Some(status) = db_enum::from_db::<OrderStatus>(&row.sync_status).filter(|s| OrderStatus::UNDOING.contains(s))
     else {
@@ -913,10 +886,7 @@ pub struct UnmatchedSku {
 }
 
 /// The SKUs that keep parked orders waiting, most orders first.
-pub async fn unmatched_skus(
-    db: &DatabaseConnection,
-    connection: &qb_connection::Model,
-) -> ServiceResult<Vec<UnmatchedSku>> {
+pub async fn unmatched_skus(db: &impl Db, connection: &qb_connection::Model) -> ServiceResult<Vec<UnmatchedSku>> {
     use sea_orm::{ColumnTrait, QueryFilter};
     let ctx = SyncContext::load(db, connection).await?;
     let parked = store_order::Entity::find()

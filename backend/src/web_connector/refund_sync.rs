@@ -10,12 +10,13 @@
 //! 3. **Apply** — only the money part, when an earlier run left a credit memo with credit.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::explain;
 use super::order_sync::{SyncContext, missing_other_charges};
+use crate::db::Db;
 use crate::db_enum;
 use crate::domain::Money;
 use crate::entities::{store_order, store_refund};
@@ -68,12 +69,7 @@ const MACRO: &str = "TxnID:refund";
 /// Loads a pending refund and decides how it is written. A refund that cannot go (its order
 /// is not in QuickBooks yet, or was written as a sales order or estimate, or the refund does
 /// not fit the order) is settled or left here; `None` means no request for it now.
-async fn prepare(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    ctx: &SyncContext,
-    refund_id: Uuid,
-) -> ServiceResult<Option<Prepared>> {
+async fn prepare(db: &impl Db, bus: &LogBus, ctx: &SyncContext, refund_id: Uuid) -> ServiceResult<Option<Prepared>> {
     let Some(refund) = store_refund::Entity::find_by_id(refund_id).one(db).await? else { return Ok(None) };
     if refund.sync_status != db_enum::to_db(&OrderStatus::Pending) {
         return Ok(None);
@@ -125,7 +121,7 @@ async fn prepare(
 
 /// The request for a refund's stage, or `None` when it needs none now.
 pub async fn request(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     refund_id: Uuid,
@@ -207,7 +203,7 @@ fn items_to_create(mapped: &MappedRefund, ctx: &SyncContext) -> Vec<NewItem> {
 
 /// Applies QuickBooks' answer to a refund's stage; returns the next stage, if any.
 pub async fn apply(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     refund_id: Uuid,
@@ -300,7 +296,7 @@ pub async fn apply(
 
 /// What the money part's answer means for the refund.
 async fn money_outcome(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     p: Prepared,
     answer: &QbxmlResponse,
@@ -351,7 +347,7 @@ fn find_existing(rs: &RsElement, mapped: &MappedRefund) -> Option<ExistingCredit
 }
 
 async fn store_ids(
-    db: &DatabaseConnection,
+    db: &impl Db,
     refund: store_refund::Model,
     credit_memo: Option<String>,
     reference: Option<String>,
@@ -370,7 +366,7 @@ async fn store_ids(
 
 /// QuickBooks refused part of the refund: retried next run when the cause is passing, failed
 /// with the explanation when it is the data.
-async fn refused(db: &DatabaseConnection, bus: &LogBus, p: Prepared, cause: &RsElement) -> ServiceResult<()> {
+async fn refused(db: &impl Db, bus: &LogBus, p: Prepared, cause: &RsElement) -> ServiceResult<()> {
     let explanation = explain::status_code(cause.status.code);
     let text = format!(
         "QuickBooks refused refund {{sequence}} of order {{number}} (code {}: {}){}",
@@ -389,7 +385,7 @@ fn fill(message: &str, refund: &store_refund::Model, order: &store_order::Model)
 }
 
 /// Leaves the refund pending for the next run, counting the attempt.
-async fn transient(db: &DatabaseConnection, bus: &LogBus, p: Prepared, message: String) -> ServiceResult<()> {
+async fn transient(db: &impl Db, bus: &LogBus, p: Prepared, message: String) -> ServiceResult<()> {
     let text = fill(&message, &p.refund, &p.order);
     let mut entry = NewLogEntry::info(
         p.order.connection_id,
@@ -410,7 +406,7 @@ async fn transient(db: &DatabaseConnection, bus: &LogBus, p: Prepared, message: 
 
 /// Records a refund's outcome and logs it on its order.
 async fn finish(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     refund: store_refund::Model,
     order: &store_order::Model,

@@ -9,6 +9,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::limit::RequestBodyLimitLayer;
 
+use super::call_unit::CallUnit;
 use super::service::{self, AuthOutcome};
 use super::soap::{self, WcCall, WcReply};
 use super::{qwc, wsdl};
@@ -66,21 +67,23 @@ async fn call(State(app): State<AppState>, body: Bytes) -> Response {
 
 async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::ServiceError> {
     let db = &app.db;
-    let ctx = service::WcContext {
-        db,
-        log: &app.log_bus,
-        progress: &app.progress_bus,
-        inventory: &app.inventory_bus,
-        sales: &app.sales_bus,
-        contexts: &app.sync_contexts,
-        lease: chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5)),
-    };
     Ok(match call {
         WcCall::ServerVersion => {
             WcReply::Text { method: "serverVersion", value: format!("Ledgerbridge {}", env!("CARGO_PKG_VERSION")) }
         }
         WcCall::ClientVersion { .. } => WcReply::Text { method: "clientVersion", value: String::new() },
+        // Checking the password takes a while by design: no transaction is held open for it.
         WcCall::Authenticate { user_name, password } => {
+            let ctx = service::WcContext {
+                db,
+                log: &app.log_bus,
+                progress: &app.progress_bus,
+                inventory: &app.inventory_bus,
+                sales: &app.sales_bus,
+                contexts: &app.sync_contexts,
+                lease: chrono::Duration::from_std(app.config.web_connector_lease)
+                    .unwrap_or(chrono::Duration::minutes(5)),
+            };
             let values = match service::authenticate(&ctx, &user_name, &password).await? {
                 AuthOutcome::Work { ticket } => vec![ticket, String::new()],
                 AuthOutcome::NoWork { postpone_seconds } => {
@@ -91,23 +94,79 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
             };
             WcReply::Strings { method: "authenticate", values }
         }
-        WcCall::SendRequestXml { ticket, hcp_response, country, major, minor, .. } => WcReply::Text {
-            method: "sendRequestXML",
-            value: service::send_request_xml(&ctx, &ticket, &hcp_response, &country, (major, minor)).await?,
-        },
-        WcCall::ReceiveResponseXml { ticket, response, hresult, message } => WcReply::Number {
-            method: "receiveResponseXML",
-            value: service::receive_response_xml(&ctx, &ticket, &response, &hresult, &message).await?,
-        },
-        WcCall::ConnectionError { ticket, hresult, message } => WcReply::Text {
-            method: "connectionError",
-            value: service::connection_error(&ctx, &ticket, &hresult, &message).await?,
-        },
         WcCall::GetLastError { ticket } => {
             WcReply::Text { method: "getLastError", value: service::get_last_error(db, &ticket).await? }
         }
+        session_call => in_one_transaction(app, &session_call).await?,
+    })
+}
+
+/// A session's step (sendRequestXML, receiveResponseXML, connectionError, closeConnection),
+/// run as one transaction. PostgreSQL may end it to break a deadlock with another writer;
+/// it is then run again from the start, which is safe because nothing of it was kept.
+async fn in_one_transaction(app: &AppState, call: &WcCall) -> Result<WcReply, crate::error::ServiceError> {
+    const TRIES: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        let unit = CallUnit::begin(app).await?;
+        let ticket = match call {
+            WcCall::SendRequestXml { ticket, .. }
+            | WcCall::ReceiveResponseXml { ticket, .. }
+            | WcCall::ConnectionError { ticket, .. }
+            | WcCall::CloseConnection { ticket } => ticket.trim(),
+            _ => "",
+        };
+        let outcome = session_step(&unit.context(app), call).await;
+        let outcome = match outcome {
+            Ok(reply) => unit.commit(app).await.map(|()| reply).map_err(Into::into),
+            Err(err) => {
+                if let Err(rollback) = unit.rollback().await {
+                    tracing::warn!(error = ?rollback, "a Web Connector call could not be rolled back");
+                }
+                Err(err)
+            }
+        };
+        if outcome.is_err() {
+            // What the session kept in memory during the call may describe what was rolled back.
+            app.sync_contexts.forget(ticket);
+        }
+        match outcome {
+            Err(crate::error::ServiceError::Database(err)) if crate::db::is_deadlock(&err) && attempt < TRIES => {
+                tracing::warn!(attempt, "a Web Connector call met a deadlock; running it again");
+                attempt += 1;
+            }
+            outcome => return outcome,
+        }
+    }
+}
+
+async fn session_step(
+    ctx: &service::WcContext<'_, impl crate::db::Db>,
+    call: &WcCall,
+) -> Result<WcReply, crate::error::ServiceError> {
+    Ok(match call {
+        WcCall::SendRequestXml { ticket, hcp_response, country, major, minor, .. } => WcReply::Text {
+            method: "sendRequestXML",
+            value: service::send_request_xml(ctx, ticket, hcp_response, country, (*major, *minor)).await?,
+        },
+        WcCall::ReceiveResponseXml { ticket, response, hresult, message } => WcReply::Number {
+            method: "receiveResponseXML",
+            value: service::receive_response_xml(ctx, ticket, response, hresult, message).await?,
+        },
+        WcCall::ConnectionError { ticket, hresult, message } => WcReply::Text {
+            method: "connectionError",
+            value: service::connection_error(ctx, ticket, hresult, message).await?,
+        },
         WcCall::CloseConnection { ticket } => {
-            WcReply::Text { method: "closeConnection", value: service::close_connection(&ctx, &ticket).await? }
+            WcReply::Text { method: "closeConnection", value: service::close_connection(ctx, ticket).await? }
+        }
+        WcCall::ServerVersion
+        | WcCall::ClientVersion { .. }
+        | WcCall::Authenticate { .. }
+        | WcCall::GetLastError { .. } => {
+            return Err(crate::error::ServiceError::internal(std::io::Error::other(
+                "not a session step: answered outside a transaction",
+            )));
         }
     })
 }

@@ -3,9 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, Set, sea_query::Expr,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set, sea_query::Expr};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -15,6 +13,7 @@ use super::plan::{Effect, Plan};
 use super::progress::{ProgressBus, of_session};
 use super::refund_sync;
 use crate::accounts::password::verify_password_blocking;
+use crate::db::Db;
 use crate::entities::{qb_connection, store_order, wc_session};
 use crate::error::{ServiceError, ServiceResult};
 use crate::orders::OrderStatus;
@@ -31,8 +30,9 @@ const MAX_FAILED_LOGINS: i32 = 5;
 const LOCKOUT: Duration = Duration::minutes(15);
 
 /// What every Web Connector call works with.
-pub struct WcContext<'a> {
-    pub db: &'a DatabaseConnection,
+pub struct WcContext<'a, C> {
+    /// The pool, or the transaction the call runs in (see [`super::call_unit`]).
+    pub db: &'a C,
     pub log: &'a LogBus,
     pub progress: &'a ProgressBus,
     pub inventory: &'a crate::inventory::InventoryBus,
@@ -62,7 +62,7 @@ fn new_ticket() -> String {
 }
 
 async fn log(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     connection_id: Uuid,
     level: LogLevel,
@@ -77,7 +77,7 @@ async fn log(
 }
 
 /// Whether the lists must be read this session.
-async fn lists_needed(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<bool> {
+async fn lists_needed(db: &impl Db, connection: &qb_connection::Model) -> ServiceResult<bool> {
     if connection.lists_refresh_requested_at.is_some() {
         return Ok(true);
     }
@@ -88,11 +88,7 @@ async fn lists_needed(db: &DatabaseConnection, connection: &qb_connection::Model
 
 /// The orders to send this session, oldest first: pending, and ready to go. Orders with a
 /// problem found before sending are parked here, with the reason in the log.
-async fn orders_to_send(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    connection: &qb_connection::Model,
-) -> ServiceResult<Vec<Uuid>> {
+async fn orders_to_send(db: &impl Db, bus: &LogBus, connection: &qb_connection::Model) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
     if connection.setup_completed_at.is_none() {
         return Ok(Vec::new());
@@ -121,7 +117,7 @@ async fn orders_to_send(
 /// setting is on, where `since` is the last read less a few minutes of overlap for QuickBooks'
 /// clock being behind ours (`None` the first time, to read everything).
 async fn read_since(
-    db: &DatabaseConnection,
+    db: &impl Db,
     connection: &qb_connection::Model,
     last_read: Option<DateTime<Utc>>,
     turned_on: impl Fn(&crate::wizard::SyncDirectionSettings) -> bool,
@@ -136,11 +132,7 @@ async fn read_since(
 
 /// The refunds to send this session: pending, of orders in QuickBooks or about to be sent in
 /// this session (their refunds go after them). The others wait for their order.
-async fn refunds_to_send(
-    db: &DatabaseConnection,
-    connection: &qb_connection::Model,
-    orders: &[Uuid],
-) -> ServiceResult<Vec<Uuid>> {
+async fn refunds_to_send(db: &impl Db, connection: &qb_connection::Model, orders: &[Uuid]) -> ServiceResult<Vec<Uuid>> {
     use sea_orm::QueryOrder;
     if connection.setup_completed_at.is_none() {
         return Ok(Vec::new());
@@ -172,7 +164,7 @@ async fn refunds_to_send(
 /// Takes the next pending order from the database when the order queue is in front: queued
 /// when it is ready to send, passed over when it is parked, the queue ended when none is left.
 async fn fill_order_queue(
-    db: &DatabaseConnection,
+    db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     connection_id: Uuid,
@@ -204,10 +196,7 @@ async fn fill_order_queue(
 
 /// The orders whose QuickBooks transactions are to be deleted (undoOrder, or a repost) or
 /// voided, and which of them are reposted: sent again, as changed, once deleted.
-async fn orders_to_undo(
-    db: &DatabaseConnection,
-    connection: &qb_connection::Model,
-) -> ServiceResult<(Vec<Uuid>, Vec<Uuid>)> {
+async fn orders_to_undo(db: &impl Db, connection: &qb_connection::Model) -> ServiceResult<(Vec<Uuid>, Vec<Uuid>)> {
     use sea_orm::QueryOrder;
     let statuses = OrderStatus::UNDOING.map(|s| crate::db_enum::to_db(&s));
     let rows = store_order::Entity::find()
@@ -224,7 +213,7 @@ async fn orders_to_undo(
     Ok((rows.into_iter().map(|o| o.id).collect(), reposts))
 }
 
-pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
+pub async fn authenticate(ctx: &WcContext<'_, impl Db>, user_name: &str, password: &str) -> ServiceResult<AuthOutcome> {
     let (db, bus, progress, lease) = (ctx.db, ctx.log, ctx.progress, ctx.lease);
     let Some(connection) =
         qb_connection::Entity::find().filter(qb_connection::Column::WcUsername.eq(user_name.trim())).one(db).await?
@@ -339,7 +328,7 @@ pub async fn authenticate(ctx: &WcContext<'_>, user_name: &str, password: &str) 
 
 /// An open session by ticket, extended for another round; `None` when unknown, closed or expired.
 async fn open_session(
-    db: &DatabaseConnection,
+    db: &impl Db,
     lease: Duration,
     ticket: &str,
 ) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
@@ -388,7 +377,7 @@ const SESSION_GONE: &str = "This Web Connector session has ended or expired. Run
 
 /// Where the Web Connector asks what to send. "" means "nothing; ask getLastError".
 pub async fn send_request_xml(
-    ctx: &WcContext<'_>,
+    ctx: &WcContext<'_, impl Db>,
     ticket: &str,
     hcp_response: &str,
     country: &str,
@@ -489,7 +478,7 @@ pub async fn send_request_xml(
 /// Ends a session on a fatal error: logged with its details, kept for getLastError, and
 /// shown to the dashboard's progress subscribers.
 async fn session_failed(
-    ctx: &WcContext<'_>,
+    ctx: &WcContext<'_, impl Db>,
     session: wc_session::Model,
     connection: &qb_connection::Model,
     text: String,
@@ -507,7 +496,7 @@ async fn session_failed(
 /// Where QuickBooks' answer arrives. Returns the percent done (100 when finished), or a
 /// negative number on a fatal error (the Web Connector then asks getLastError).
 pub async fn receive_response_xml(
-    ctx: &WcContext<'_>,
+    ctx: &WcContext<'_, impl Db>,
     ticket: &str,
     response: &str,
     hresult: &str,
@@ -649,7 +638,7 @@ pub async fn receive_response_xml(
     Ok(progress)
 }
 
-async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid, effect: Effect) -> ServiceResult<()> {
+async fn store_effect(db: &impl Db, bus: &LogBus, connection_id: Uuid, effect: Effect) -> ServiceResult<()> {
     match effect {
         Effect::ReplaceList(kind, entries) => replace_list(db, bus, connection_id, kind, entries).await,
         Effect::ItemPage { first_page, entries } => {
@@ -685,7 +674,7 @@ async fn store_effect(db: &DatabaseConnection, bus: &LogBus, connection_id: Uuid
 
 /// The lists are read: a refresh asked for before this session began is done.
 async fn finish_lists(
-    db: &DatabaseConnection,
+    db: &impl Db,
     connection: &qb_connection::Model,
     session_started: DateTime<Utc>,
 ) -> ServiceResult<()> {
@@ -701,7 +690,7 @@ async fn finish_lists(
 /// The Web Connector could not open QuickBooks. Always "done": retrying another company file
 /// path is not something Ledgerbridge guesses at.
 pub async fn connection_error(
-    ctx: &WcContext<'_>,
+    ctx: &WcContext<'_, impl Db>,
     ticket: &str,
     hresult: &str,
     message: &str,
@@ -719,7 +708,7 @@ pub async fn connection_error(
     Ok("done".to_owned())
 }
 
-pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceResult<String> {
+pub async fn get_last_error(db: &impl Db, ticket: &str) -> ServiceResult<String> {
     let session = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await?;
     Ok(match session {
         None => SESSION_GONE.to_owned(),
@@ -731,7 +720,7 @@ pub async fn get_last_error(db: &DatabaseConnection, ticket: &str) -> ServiceRes
 }
 
 /// Ends the session and frees the connection for the next one.
-pub async fn close_connection(ctx: &WcContext<'_>, ticket: &str) -> ServiceResult<String> {
+pub async fn close_connection(ctx: &WcContext<'_, impl Db>, ticket: &str) -> ServiceResult<String> {
     let (db, bus, progress) = (ctx.db, ctx.log, ctx.progress);
     ctx.contexts.forget(ticket.trim());
     let Some(session) = wc_session::Entity::find_by_id(ticket.trim().to_owned()).one(db).await? else {

@@ -81,7 +81,7 @@ pub async fn settings_of(db: &impl ConnectionTrait, connection_id: Uuid) -> Serv
     Ok(settings_from(&step_rows(db, connection_id).await?))
 }
 
-pub async fn load(db: &DatabaseConnection, connection: &qb_connection::Model) -> ServiceResult<WizardState> {
+pub async fn load(db: &impl crate::db::Db, connection: &qb_connection::Model) -> ServiceResult<WizardState> {
     let rows = step_rows(db, connection.id).await?;
     let settings = settings_from(&rows);
     let lists_read_at = read_status(db, connection.id).await?.into_iter().map(|r| r.read_at).max();

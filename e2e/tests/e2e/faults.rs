@@ -216,3 +216,84 @@ fn postgresql_down_for_a_while_fails_requests_clearly_refuses_webhooks_and_recov
     let orders = merchant.data("query($c: ID!) { orders(connectionId: $c) { nodes { number } } }");
     assert_eq!(orders["orders"]["nodes"], json!([{ "number": "#777" }]), "{orders}");
 }
+
+/// Makes the SQLite file refuse to record an order as synced in QuickBooks, as a full disk or
+/// a broken statement would half way through a call; `false` lifts it again.
+fn refuse_synced_entries(database: &Path, refuse: bool) {
+    let sql = if refuse {
+        "CREATE TRIGGER refuse_synced BEFORE INSERT ON transaction_log_entry WHEN NEW.kind = 'ORDER_SYNCED' \
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+    } else {
+        "DROP TRIGGER refuse_synced"
+    };
+    let url = format!("sqlite://{}", database.display());
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut connection = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query(sql).execute(&mut connection).await.unwrap();
+    });
+}
+
+#[test]
+fn a_statement_failing_half_way_through_a_call_leaves_nothing_of_the_call_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path());
+    let database = dir.path().join("data/ledgerbridge.db");
+    let merchant = Merchant::pair(server, tempfile::tempdir().unwrap());
+    let mut company = Company::us_sample(0);
+    let store_id = merchant.set_up("INVOICE_WITH_PAYMENT", &mut company);
+    import(&merchant, &store_id, orders(1));
+    refuse_synced_entries(&database, true);
+
+    // The order's check, then its post: QuickBooks makes the customer, the invoice and the
+    // payment, and the answer's last statement fails on our side.
+    let wc = merchant.web_connector(PASSWORD);
+    let ticket = wc.call("authenticate", &[("strUserName", &merchant.user_name), ("strPassword", PASSWORD)])[0].clone();
+    let mut failed = None;
+    for _ in 0..2 {
+        let request = wc.call(
+            "sendRequestXML",
+            &[
+                ("ticket", &ticket),
+                ("strHCPResponse", &company.hcp_response()),
+                ("strCompanyFileName", ""),
+                ("qbXMLCountry", "US"),
+                ("qbXMLMajorVers", "13"),
+                ("qbXMLMinorVers", "0"),
+            ],
+        )[0]
+        .clone();
+        let answer = company.execute(&request);
+        let (status, body) = wc.post(
+            "receiveResponseXML",
+            &[("ticket", &ticket), ("response", &answer), ("hresult", ""), ("message", "")],
+        );
+        if status != 200 {
+            failed = Some((request, body));
+            break;
+        }
+    }
+    let (request, fault) = failed.expect("the answer to the post could not be recorded");
+    assert!(request.contains("<InvoiceAddRq"), "{request}");
+    assert!(fault.contains("could not handle this call"), "{fault}");
+    assert_eq!(company.transactions.len(), 1);
+
+    // Nothing of that answer was kept: not the order's new status, not the customer's entry.
+    let stats =
+        merchant.data("query($c: ID!) { orderStats(connectionId: $c) { stores { synced pending failed parked } } }");
+    assert_eq!(stats["orderStats"]["stores"][0], json!({ "synced": 0, "pending": 1, "failed": 0, "parked": 0 }));
+    let kinds = merchant.log_kinds();
+    assert!(!kinds.iter().any(|k| k == "CUSTOMER_CREATED" || k == "ORDER_SYNCED"), "{kinds:?}");
+
+    // Once the database takes it again, the next run finds the invoice in QuickBooks and
+    // links it rather than adding it twice.
+    refuse_synced_entries(&database, false);
+    let run = merchant.web_connector(PASSWORD).run(&mut company);
+    assert_eq!(run.progress.last(), Some(&100), "{run:?}");
+    assert_eq!(company.transactions.len(), 1, "the invoice is in QuickBooks once");
+    assert_eq!(company.payments.len(), 1);
+    let stats =
+        merchant.data("query($c: ID!) { orderStats(connectionId: $c) { stores { synced pending failed parked } } }");
+    assert_eq!(stats["orderStats"]["stores"][0], json!({ "synced": 1, "pending": 0, "failed": 0, "parked": 0 }));
+    assert!(merchant.log_kinds().iter().any(|k| k == "ORDER_LINKED"));
+}
