@@ -33,6 +33,7 @@ use crate::qbxml::transactions::{TxnHeader, TxnKind, TxnLine};
 use crate::qbxml::{OnError, QbxmlResponse, QbxmlVersion, RequestDocument, RsElement};
 use crate::quickbooks_lists::service::{append_entries, entries};
 use crate::quickbooks_lists::{ListKind, NewListEntry};
+use crate::transaction_log::service::insert_log_entries;
 use crate::transaction_log::{LogBus, LogKind, LogLevel, NewLogEntry, record_log_entry};
 use crate::wizard::MappingRow;
 use crate::wizard::service::{load as load_wizard, mappings};
@@ -499,6 +500,9 @@ pub async fn apply(
             Ok(Some(OrderStage::Post { customer_exists, use_single: false }))
         }
         OrderStage::Post { .. } => {
+            // What QuickBooks made before the transaction (a customer, items) is logged with
+            // the order's outcome, in one statement.
+            let mut made = Vec::new();
             for rs in &answer.responses {
                 let created = rs.status.code == 0;
                 match (rs.request_id.as_deref(), created) {
@@ -513,7 +517,7 @@ pub async fn apply(
                         );
                         entry.order_id = Some(row.id);
                         entry.order_number = Some(row.order_number.clone());
-                        record_log_entry(db, bus, entry).await?;
+                        made.push(entry);
                     }
                     (Some(id), true) if id.starts_with("item-") => {
                         if let Some(ret) = rs.rets().next() {
@@ -542,13 +546,14 @@ pub async fn apply(
                             );
                             log.order_id = Some(row.id);
                             log.order_number = Some(row.order_number.clone());
-                            record_log_entry(db, bus, log).await?;
+                            made.push(log);
                         }
                     }
                     _ => {}
                 }
             }
             let Some(txn) = answer.by_request_id(TRANSACTION) else {
+                record_log_entries(db, bus, made).await?;
                 return transient(db, bus, row, "QuickBooks sent no answer for the transaction".to_owned())
                     .await
                     .map(|_| None);
@@ -570,6 +575,7 @@ pub async fn apply(
                         })
                         .unwrap_or(txn),
                 };
+                record_log_entries(db, bus, made).await?;
                 return refused(db, bus, row, cause).await.map(|_| None);
             }
             let ret = txn.rets().next();
@@ -582,6 +588,7 @@ pub async fn apply(
                 .and_then(|r| r.child_text("TxnID"))
                 .map(String::from);
             if mapped.then_invoice {
+                record_log_entries(db, bus, made).await?;
                 let Some(sales_order_txn_id) = txn_id.clone() else {
                     return transient(db, bus, row, "QuickBooks did not say which sales order it made".to_owned())
                         .await
@@ -605,7 +612,8 @@ pub async fn apply(
                 active.qb_ref_number = Set(reference);
                 active.qb_payment_txn_id = Set(payment);
             };
-            finish_with(db, bus, row, record, OrderStatus::Synced, LogKind::OrderSynced, message, None).await?;
+            let outcome = Outcome { status: OrderStatus::Synced, kind: LogKind::OrderSynced, message, details: None };
+            finish_logged(db, bus, row, record, made, outcome).await?;
             Ok(None)
         }
         OrderStage::Undo => Ok(None),
@@ -707,6 +715,28 @@ async fn finish_with(
     message: String,
     details: Option<serde_json::Value>,
 ) -> ServiceResult<()> {
+    finish_logged(db, bus, row, also, Vec::new(), Outcome { status, kind, message, details }).await
+}
+
+/// An order's outcome as logged: `{number}` in the message becomes the order number.
+struct Outcome {
+    status: OrderStatus,
+    kind: LogKind,
+    message: String,
+    details: Option<serde_json::Value>,
+}
+
+/// [`finish_with`], logging `earlier` entries (what QuickBooks made for the order) before the
+/// outcome's, in the same statement.
+async fn finish_logged(
+    db: &impl Db,
+    bus: &LogBus,
+    row: store_order::Model,
+    also: impl FnOnce(&mut store_order::ActiveModel),
+    earlier: Vec<NewLogEntry>,
+    outcome: Outcome,
+) -> ServiceResult<()> {
+    let Outcome { status, kind, message, details } = outcome;
     let text = message.replace("{number}", &row.order_number);
     let level = match status {
         OrderStatus::Synced => LogLevel::Info,
@@ -727,7 +757,16 @@ async fn finish_with(
     active.synced_at = Set((status == OrderStatus::Synced).then(Utc::now));
     active.updated_at = Set(Utc::now());
     active.update(db).await?;
-    record_log_entry(db, bus, entry).await?;
+    let mut entries = earlier;
+    entries.push(entry);
+    record_log_entries(db, bus, entries).await
+}
+
+/// Stores entries in one statement and publishes them, in order.
+async fn record_log_entries(db: &impl Db, bus: &LogBus, entries: Vec<NewLogEntry>) -> ServiceResult<()> {
+    for stored in insert_log_entries(db, entries).await? {
+        bus.publish(stored);
+    }
     Ok(())
 }
 
