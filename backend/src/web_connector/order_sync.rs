@@ -137,6 +137,40 @@ async fn prepare(db: &impl Db, ctx: &SyncContext, order_id: Uuid) -> ServiceResu
     }
 }
 
+/// An order as it is now, and the connection's next pending order after it, in one statement:
+/// a call that applies QuickBooks' answer to one order usually takes the next one after.
+pub async fn read_with_following(
+    db: &impl Db,
+    connection_id: Uuid,
+    order_id: Uuid,
+) -> ServiceResult<(Option<store_order::Model>, Option<store_order::Model>)> {
+    use sea_orm::ColumnTrait;
+    use sea_orm::sea_query::{Asterisk, Order, Query, UnionType};
+    let following = Query::select()
+        .column(Asterisk)
+        .from(store_order::Entity)
+        .and_where(store_order::Column::ConnectionId.eq(connection_id))
+        .and_where(store_order::Column::SyncStatus.eq(db_enum::to_db(&OrderStatus::Pending)))
+        .and_where(store_order::Column::Id.gt(order_id))
+        .order_by(store_order::Column::Id, Order::Asc)
+        .limit(1)
+        .to_owned();
+    // Each branch is an index lookup; the second is wrapped so its ORDER BY and LIMIT stay its
+    // own (SQLite applies a compound's last ORDER BY to the whole).
+    let both = Query::select()
+        .column(Asterisk)
+        .from(store_order::Entity)
+        .and_where(store_order::Column::Id.eq(order_id))
+        .union(UnionType::All, Query::select().column(Asterisk).from_subquery(following, "following").to_owned())
+        .to_owned();
+    let rows = store_order::Entity::find().from_raw_sql(db.get_database_backend().build(&both)).all(db).await?;
+    let (mut current, mut next) = (None, None);
+    for row in rows {
+        if row.id == order_id { current = Some(row) } else { next = Some(row) }
+    }
+    Ok((current, next))
+}
+
 /// An order already read, mapped when it is still pending.
 fn prepare_row(ctx: &SyncContext, row: store_order::Model) -> ServiceResult<Option<Prepared>> {
     if row.sync_status != db_enum::to_db(&OrderStatus::Pending) {
@@ -426,11 +460,14 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
 
 /// Applies QuickBooks' answer to an order's stage; returns the next stage, if any. When the
 /// next stage is Post, the order as read and mapped here is left in `in_hand` for it.
+/// `row` is the order as this call read it (see [`read_with_following`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn apply(
     db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     order_id: Uuid,
+    row: Option<store_order::Model>,
     stage: &OrderStage,
     answer: &QbxmlResponse,
     in_hand: &mut Option<Prepared>,
@@ -438,7 +475,11 @@ pub async fn apply(
     if *stage == OrderStage::Undo {
         return apply_undo(db, bus, order_id, answer).await.map(|()| None);
     }
-    let Some(Prepared { row, mapped }) = prepare(db, ctx, order_id).await? else { return Ok(None) };
+    let prepared = match row.filter(|r| r.id == order_id) {
+        Some(row) => prepare_row(ctx, row)?,
+        None => None,
+    };
+    let Some(Prepared { row, mapped }) = prepared else { return Ok(None) };
     let kind_name = mapped.kind.name();
     let connection_id = row.connection_id;
     match stage {

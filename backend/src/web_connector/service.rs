@@ -163,23 +163,32 @@ async fn refunds_to_send(db: &impl Db, connection: &qb_connection::Model, orders
 
 /// Takes the next pending order from the database when the order queue is in front: queued
 /// when it is ready to send, passed over when it is parked, the queue ended when none is left.
+/// `known` is the pending order after an order, already read by the caller (`None` inside: no
+/// pending order after it); it is used when the queue asks for exactly that.
 async fn fill_order_queue(
     db: &impl Db,
     bus: &LogBus,
     ctx: &SyncContext,
     connection_id: Uuid,
     plan: &mut Plan,
+    mut known: Option<(Uuid, Option<store_order::Model>)>,
 ) -> ServiceResult<Option<order_sync::Prepared>> {
     use sea_orm::QueryOrder;
     while let Some(after) = plan.order_queue() {
-        // The whole row: the order is mapped (and parked if it cannot go) straight away.
-        let mut next = store_order::Entity::find()
-            .filter(store_order::Column::ConnectionId.eq(connection_id))
-            .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)));
-        if let Some(after) = after {
-            next = next.filter(store_order::Column::Id.gt(after));
-        }
-        match next.order_by_asc(store_order::Column::Id).one(db).await? {
+        let next = match known.take().filter(|(known_after, _)| Some(*known_after) == after) {
+            Some((_, next)) => next,
+            None => {
+                // The whole row: the order is mapped (and parked if it cannot go) straight away.
+                let mut next = store_order::Entity::find()
+                    .filter(store_order::Column::ConnectionId.eq(connection_id))
+                    .filter(store_order::Column::SyncStatus.eq(crate::db_enum::to_db(&OrderStatus::Pending)));
+                if let Some(after) = after {
+                    next = next.filter(store_order::Column::Id.gt(after));
+                }
+                next.order_by_asc(store_order::Column::Id).one(db).await?
+            }
+        };
+        match next {
             Some(order) => {
                 let id = order.id;
                 if let Some(prepared) = order_sync::ready_prepared(db, bus, ctx, order).await? {
@@ -444,7 +453,7 @@ pub async fn send_request_xml(
         let ctx = sync_context.as_ref();
         match (ctx, plan.order_queue(), plan.front_refund(), plan.front_order()) {
             (Some(ctx), Some(_), _, _) => {
-                if let Some(prepared) = fill_order_queue(db, bus, ctx, connection.id, &mut plan).await? {
+                if let Some(prepared) = fill_order_queue(db, bus, ctx, connection.id, &mut plan, None).await? {
                     in_hand = Some(prepared);
                 }
             }
@@ -542,7 +551,11 @@ pub async fn receive_response_xml(
             Some((order_id, stage)) => {
                 let mut ctx = contexts.get(db, &session.ticket, &connection).await?;
                 let mut in_hand = None;
-                let next = order_sync::apply(db, bus, &ctx, order_id, &stage, &answer, &mut in_hand).await?;
+                let (row, following) = match stage {
+                    order_sync::OrderStage::Undo => (None, None),
+                    _ => order_sync::read_with_following(db, connection.id, order_id).await?,
+                };
+                let next = order_sync::apply(db, bus, &ctx, order_id, row, &stage, &answer, &mut in_hand).await?;
                 if made_items {
                     contexts.forget(&session.ticket);
                     ctx = contexts.get(db, &session.ticket, &connection).await?;
@@ -551,7 +564,8 @@ pub async fn receive_response_xml(
                 // The next order is taken now, and orders that need no request (parked
                 // meanwhile) are passed over, so the Web Connector is never asked for a request
                 // when none is left.
-                if let Some(next_order) = fill_order_queue(db, bus, &ctx, connection.id, &mut plan).await? {
+                let known = (stage != order_sync::OrderStage::Undo).then_some((order_id, following));
+                if let Some(next_order) = fill_order_queue(db, bus, &ctx, connection.id, &mut plan, known).await? {
                     in_hand = Some(next_order);
                 }
                 // The order whose request comes next, as read here, for sendRequestXML.
