@@ -21,6 +21,7 @@ mod m20261127_000013_webhook_intake_queue;
 mod m20261127_000014_notifications;
 mod m20261127_000015_login_throttle;
 mod m20261127_000016_pending_order_index;
+mod m20261127_000017_session_revision;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000014_notifications::Migration),
             Box::new(m20261127_000015_login_throttle::Migration),
             Box::new(m20261127_000016_pending_order_index::Migration),
+            Box::new(m20261127_000017_session_revision::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     /// When its created records were looked at for an alert.
     pub reviewed_at: Option<DateTimeUtc>,
+    /// Raised by every Web Connector call that writes the session (see `web_connector::service`).
+    pub revision: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use super::order_sync::{Prepared, SyncContext};
 use crate::db::Db;
-use crate::entities::qb_connection;
+use crate::entities::{qb_connection, wc_session};
 use crate::error::ServiceResult;
 use crate::kept::KeptFor;
 
@@ -30,11 +30,17 @@ pub struct SyncContexts {
     by_ticket: KeptFor<String, Arc<SyncContext>>,
     /// Per session, the order its last call read and mapped for the next one to send.
     in_hand: KeptFor<String, Prepared>,
+    /// Per session, the session and its connection as its last call here wrote them.
+    sessions: KeptFor<String, (wc_session::Model, qb_connection::Model)>,
 }
 
 impl Default for SyncContexts {
     fn default() -> Self {
-        Self { by_ticket: KeptFor::new(FRESH_FOR), in_hand: KeptFor::new(IN_HAND_FOR) }
+        Self {
+            by_ticket: KeptFor::new(FRESH_FOR),
+            in_hand: KeptFor::new(IN_HAND_FOR),
+            sessions: KeptFor::new(IN_HAND_FOR),
+        }
     }
 }
 
@@ -59,6 +65,20 @@ impl SyncContexts {
     pub fn forget(&self, ticket: &str) {
         self.by_ticket.forget(ticket);
         self.in_hand.forget(ticket);
+        self.sessions.forget(ticket);
+    }
+
+    /// Keeps a session as a call just wrote it, for the session's next call: reading it again
+    /// was one statement a call. Its revision tells the next call's writes whether another
+    /// replica wrote the session meanwhile. Kept until the commit fails (the call then
+    /// forgets the ticket) or the next call takes it.
+    pub fn keep_session(&self, session: wc_session::Model, connection: qb_connection::Model) {
+        self.sessions.put(session.ticket.clone(), (session, connection));
+    }
+
+    /// The session as this replica's last call of it left it, if recent. Taken once.
+    pub fn take_session(&self, ticket: &str) -> Option<(wc_session::Model, qb_connection::Model)> {
+        self.sessions.take(ticket)
     }
 
     /// Keeps the order a call just read and mapped for the session's next call: the Web

@@ -102,8 +102,9 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
 }
 
 /// A session's step (sendRequestXML, receiveResponseXML, connectionError, closeConnection),
-/// run as one transaction. PostgreSQL may end it to break a deadlock with another writer;
-/// it is then run again from the start, which is safe because nothing of it was kept.
+/// run as one transaction. PostgreSQL may end it to break a deadlock with another writer, and
+/// the session this replica kept may turn out to be out of date when the call writes it; the
+/// call is then run again from the start, which is safe because nothing of it was kept.
 async fn in_one_transaction(app: &AppState, call: &WcCall) -> Result<WcReply, crate::error::ServiceError> {
     const TRIES: u32 = 3;
     let mut attempt = 1;
@@ -133,6 +134,12 @@ async fn in_one_transaction(app: &AppState, call: &WcCall) -> Result<WcReply, cr
         match outcome {
             Err(crate::error::ServiceError::Database(err)) if crate::db::is_deadlock(&err) && attempt < TRIES => {
                 tracing::warn!(attempt, "a Web Connector call met a deadlock; running it again");
+                attempt += 1;
+            }
+            // The session kept from this replica's last call was out of date: another replica
+            // answered a call of it meanwhile. Read afresh (the ticket is forgotten above).
+            Err(crate::error::ServiceError::Database(sea_orm::DbErr::RecordNotUpdated)) if attempt < TRIES => {
+                tracing::debug!(attempt, "a Web Connector session moved between replicas; running the call again");
                 attempt += 1;
             }
             outcome => return outcome,

@@ -313,6 +313,7 @@ pub async fn authenticate(ctx: &WcContext<'_, impl Db>, user_name: &str, passwor
         expires_at: Set(now + SESSION_IDLE),
         closed_at: Set(None),
         reviewed_at: Set(None),
+        revision: Set(0),
     }
     .insert(db)
     .await?;
@@ -336,17 +337,27 @@ pub async fn authenticate(ctx: &WcContext<'_, impl Db>, user_name: &str, passwor
 }
 
 /// An open session by ticket, extended for another round; `None` when unknown, closed or expired.
+/// The session as this replica's previous call left it is used if it is recent (see
+/// [`super::SyncContexts::keep_session`]); the writes that follow check it is still current.
 async fn open_session(
     db: &impl Db,
+    contexts: &super::SyncContexts,
     lease: Duration,
     ticket: &str,
-) -> ServiceResult<Option<(wc_session::Model, qb_connection::Model)>> {
+) -> ServiceResult<Option<OpenSession>> {
     let now = Utc::now();
-    let found = wc_session::Entity::find_by_id(ticket.trim().to_owned())
-        .find_also_related(qb_connection::Entity)
-        .one(db)
-        .await?;
-    let Some((session, Some(connection))) = found else {
+    // A kept session that looks ended may be one another replica extended: only the
+    // database's copy can say a session is over.
+    let kept = contexts.take_session(ticket.trim()).filter(|(s, _)| s.closed_at.is_none() && s.expires_at >= now);
+    let found = match kept {
+        Some(kept) => Some(OpenSession { session: kept.0, connection: kept.1, kept: true }),
+        None => wc_session::Entity::find_by_id(ticket.trim().to_owned())
+            .find_also_related(qb_connection::Entity)
+            .one(db)
+            .await?
+            .and_then(|(session, connection)| Some(OpenSession { session, connection: connection?, kept: false })),
+    };
+    let Some(OpenSession { session, mut connection, kept }) = found else {
         return Ok(None);
     };
     if session.closed_at.is_some() || session.expires_at < now {
@@ -365,14 +376,44 @@ async fn open_session(
             .filter(qb_connection::Column::WcActiveTicket.eq(session.ticket.clone()))
             .exec(db)
             .await?;
+        connection.wc_active_until = Some(now + lease);
+        connection.last_contact_at = Some(now);
     }
     if !aged(Some(session.last_call_at)) {
-        return Ok(Some((session, connection)));
+        return Ok(Some(OpenSession { session, connection, kept }));
     }
     let mut active: wc_session::ActiveModel = session.into();
     active.last_call_at = Set(now);
     active.expires_at = Set(now + SESSION_IDLE);
-    Ok(Some((active.update(db).await?, connection)))
+    // Written with its revision checked: from here on the session is known to be current.
+    Ok(Some(OpenSession { session: write_session(db, active).await?, connection, kept: false }))
+}
+
+/// A session a call works with, and its connection.
+struct OpenSession {
+    session: wc_session::Model,
+    connection: qb_connection::Model,
+    /// As this replica's last call left it, not read: a call that answers from it without
+    /// writing the session (which would check it is current) must read it first.
+    kept: bool,
+}
+
+/// The error that makes a call run again from a fresh read of its session.
+fn kept_session_out_of_date() -> ServiceError {
+    ServiceError::Database(sea_orm::DbErr::RecordNotUpdated)
+}
+
+/// Writes a session's changes, raising its revision, if no call wrote it since it was read.
+/// Otherwise (another replica answered a call of this session meanwhile, so what this call
+/// worked from is out of date) it fails with [`DbErr::RecordNotUpdated`](sea_orm::DbErr), and
+/// the call runs again from a fresh read (see `routes`).
+async fn write_session(db: &impl Db, mut active: wc_session::ActiveModel) -> ServiceResult<wc_session::Model> {
+    let Some(&read) = active.revision.try_as_ref() else {
+        return Err(ServiceError::internal(std::io::Error::other("a session written without its revision")));
+    };
+    active.revision = Set(read + 1);
+    let update = wc_session::Entity::update(active).validate()?;
+    Ok(update.filter(wc_session::Column::Revision.eq(read)).exec(db).await?)
 }
 
 /// How stale a session's last call and a connection's last contact may get during a run.
@@ -394,7 +435,7 @@ pub async fn send_request_xml(
 ) -> ServiceResult<String> {
     let (db, bus, lease) = (ctx.db, ctx.log, ctx.lease);
     let (major, minor) = version;
-    let Some((session, connection)) = open_session(db, lease, ticket).await? else {
+    let Some(OpenSession { session, connection, kept }) = open_session(db, ctx.contexts, lease, ticket).await? else {
         return Ok(String::new());
     };
     let mut version = session.qbxml_version.as_deref().and_then(QbxmlVersion::parse);
@@ -472,6 +513,8 @@ pub async fn send_request_xml(
             }
             _ => match plan.next_request(version) {
                 Some(request) => break request,
+                // Nothing left, as far as a kept session knows: make sure.
+                None if kept => return Err(kept_session_out_of_date()),
                 None => return Ok(String::new()),
             },
         }
@@ -480,7 +523,11 @@ pub async fn send_request_xml(
     active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
     active.in_flight = Set(Some(json!({ "sentAt": Utc::now() })));
     active.qbxml_version = Set(Some(version.to_string()));
-    active.update(db).await?;
+    let session = write_session(db, active).await?;
+    // The first call wrote the company's details to the connection: read afresh next time.
+    if hcp_response.trim().is_empty() {
+        contexts.keep_session(session, connection);
+    }
     Ok(request)
 }
 
@@ -497,7 +544,7 @@ async fn session_failed(
     let mut active: wc_session::ActiveModel = session.into();
     active.last_error = Set(Some(text.clone()));
     active.in_flight = Set(None);
-    let session = active.update(ctx.db).await?;
+    let session = write_session(ctx.db, active).await?;
     ctx.progress.publish(of_session(&session, text));
     Ok(())
 }
@@ -512,7 +559,7 @@ pub async fn receive_response_xml(
     message: &str,
 ) -> ServiceResult<i32> {
     let (db, bus, progress_bus, lease) = (ctx.db, ctx.log, ctx.progress, ctx.lease);
-    let Some((session, connection)) = open_session(db, lease, ticket).await? else {
+    let Some(OpenSession { session, connection, kept }) = open_session(db, ctx.contexts, lease, ticket).await? else {
         return Ok(-1);
     };
     if !hresult.is_empty() {
@@ -523,6 +570,10 @@ pub async fn receive_response_xml(
         return Ok(-1);
     }
     if session.in_flight.is_none() {
+        if kept {
+            // Perhaps another replica sent the request this answers.
+            return Err(kept_session_out_of_date());
+        }
         // An answer to nothing we sent (a duplicate delivery): ignore it, report where we are.
         return Ok(session.progress);
     }
@@ -638,7 +689,7 @@ pub async fn receive_response_xml(
     active.plan = Set(serde_json::to_value(&plan).map_err(ServiceError::internal)?);
     active.in_flight = Set(None);
     active.progress = Set(progress);
-    let session = active.update(db).await?;
+    let session = write_session(db, active).await?;
     let doing = if plan.is_finished() {
         "Finished"
     } else if plan.front_order().is_some() {
@@ -649,6 +700,7 @@ pub async fn receive_response_xml(
         "Reading QuickBooks"
     };
     progress_bus.publish(of_session(&session, doing));
+    contexts.keep_session(session, connection);
     Ok(progress)
 }
 
@@ -710,7 +762,7 @@ pub async fn connection_error(
     message: &str,
 ) -> ServiceResult<String> {
     let (db, lease) = (ctx.db, ctx.lease);
-    if let Some((session, connection)) = open_session(db, lease, ticket).await? {
+    if let Some(OpenSession { session, connection, .. }) = open_session(db, ctx.contexts, lease, ticket).await? {
         let explanation = explain::hresult(hresult);
         let text = format!(
             "The Web Connector could not open QuickBooks ({hresult}): {} {}",
@@ -768,7 +820,7 @@ pub async fn close_connection(ctx: &WcContext<'_, impl Db>, ticket: &str) -> Ser
     log(db, bus, session.connection_id, level, LogKind::WebConnectorSessionEnded, summary.clone(), None).await?;
     let mut active: wc_session::ActiveModel = session.into();
     active.closed_at = Set(Some(now));
-    let session = active.update(db).await?;
+    let session = write_session(db, active).await?;
     progress.publish(of_session(&session, summary.clone()));
     Ok(summary)
 }
