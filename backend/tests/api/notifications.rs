@@ -283,6 +283,7 @@ async fn a_run_that_created_records_sends_one_email_listing_them(app: &TestApp, 
         expires_at: Set(Utc::now() + chrono::Duration::minutes(5)),
         closed_at: Set(Some(Utc::now() + chrono::Duration::seconds(1))),
         reviewed_at: Set(None),
+        revision: Set(0),
     }
     .insert(&app.state.db)
     .await
