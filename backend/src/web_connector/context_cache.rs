@@ -8,6 +8,11 @@
 //! session forgets it as soon as it changes the lists itself (list pages read, items created).
 //! A replica holding an older copy can at worst ask QuickBooks to add an item that now exists,
 //! which QuickBooks answers with 3100 and the order goes on (continueOnError).
+//!
+//! For one call to the next (a second at most, taken once) it also keeps the order a call
+//! read for the next one to send, and the session itself as the call wrote it. A kept session
+//! is checked when the next call writes it (its revision), so a call answered by another
+//! replica in between is noticed and the call runs again from a fresh read.
 
 use std::sync::Arc;
 use std::time::Duration;
