@@ -84,6 +84,8 @@ pub enum StartupError {
     Secret(#[source] ServiceError),
     #[error("cannot use the email settings: {0}")]
     Mail(#[source] crate::notifications::MailError),
+    #[error("cannot hear the other replicas (LISTEN on PostgreSQL): {0}")]
+    Listen(#[source] sea_orm::sqlx::Error),
     #[error("cannot listen on {address}: {source}")]
     Bind { address: String, source: std::io::Error },
 }
@@ -130,7 +132,10 @@ impl Application {
         let intake_wake: Arc<tokio::sync::Notify> = Arc::default();
         let intake =
             crate::webhooks::intake_writer::IntakeWriter::spawn(db.clone(), write_gate.clone(), intake_wake.clone());
-        let (log_bus, progress_bus, replicas) = crate::replicas::buses(&db);
+        let (log_bus, progress_bus, mut replicas) = crate::replicas::buses(&db);
+        if let Some(replicas) = replicas.as_mut() {
+            replicas.listen(&db).await.map_err(StartupError::Listen)?;
+        }
         let state = AppState {
             db,
             web_connector_db,

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use sea_orm::sqlx::postgres::PgListener;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -48,10 +49,12 @@ impl Notice {
     }
 }
 
-/// This replica's side of the exchange: who it is, and the notices waiting to be sent.
+/// This replica's side of the exchange: who it is, the notices waiting to be sent, and (once
+/// [`Replicas::listen`] succeeded) its subscription to the others' notices.
 pub struct Replicas {
     origin: Uuid,
     outbox: mpsc::UnboundedReceiver<Notice>,
+    listener: Option<PgListener>,
 }
 
 /// The log and progress buses of a process; on PostgreSQL they forward to the other replicas.
@@ -67,15 +70,33 @@ pub fn buses(db: &DatabaseConnection) -> (LogBus, ProgressBus, Option<Replicas>)
     let progress_bus = ProgressBus::forwarding(Arc::new(move |progress| {
         let _ = sender.send(Notice::Progress(progress.connection_id));
     }));
-    (log_bus, progress_bus, Some(Replicas { origin: Uuid::new_v4(), outbox }))
+    (log_bus, progress_bus, Some(Replicas { origin: Uuid::new_v4(), outbox, listener: None }))
 }
 
 impl Replicas {
+    /// Starts hearing the other replicas. Called before the replica takes requests, so that a
+    /// subscriber it serves sees what the others do from the start, not from whenever its
+    /// listening connection happened to be ready.
+    pub async fn listen(&mut self, db: &DatabaseConnection) -> Result<(), sea_orm::sqlx::Error> {
+        self.listener = Some(listening(db).await?);
+        Ok(())
+    }
+
     /// Sends this replica's notices and publishes the others' until aborted.
     pub fn spawn(self, db: DatabaseConnection, log_bus: LogBus, progress_bus: ProgressBus) -> Vec<JoinHandle<()>> {
-        let Replicas { origin, outbox } = self;
-        vec![tokio::spawn(send(db.clone(), origin, outbox)), tokio::spawn(receive(db, origin, log_bus, progress_bus))]
+        let Replicas { origin, outbox, listener } = self;
+        vec![
+            tokio::spawn(send(db.clone(), origin, outbox)),
+            tokio::spawn(receive(db, origin, listener, log_bus, progress_bus)),
+        ]
     }
+}
+
+/// A connection of its own (outside the pool) listening on the replicas' channel.
+async fn listening(db: &DatabaseConnection) -> Result<PgListener, sea_orm::sqlx::Error> {
+    let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
 }
 
 /// Notices sent in one statement at most: a busy intake records hundreds of log entries a
@@ -101,13 +122,20 @@ fn notify_all(origin: Uuid, notices: &[Notice]) -> Statement {
     Statement::from_sql_and_values(DatabaseBackend::Postgres, format!("SELECT {}", calls.join(", ")), values)
 }
 
-async fn receive(db: DatabaseConnection, origin: Uuid, log_bus: LogBus, progress_bus: ProgressBus) {
+async fn receive(
+    db: DatabaseConnection,
+    origin: Uuid,
+    mut listener: Option<PgListener>,
+    log_bus: LogBus,
+    progress_bus: ProgressBus,
+) {
     loop {
-        // PgListener connects on its own (outside the pool) and reconnects after a drop.
-        let listening = async {
-            let mut listener =
-                sea_orm::sqlx::postgres::PgListener::connect_with(db.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
+        // PgListener reconnects by itself after a dropped connection; anything else starts over.
+        let heard = async {
+            let mut listener = match listener.take() {
+                Some(listener) => listener,
+                None => listening(&db).await?,
+            };
             loop {
                 let notification = listener.recv().await?;
                 let Some((from, notice)) = Notice::decode(notification.payload()) else { continue };
@@ -118,7 +146,7 @@ async fn receive(db: DatabaseConnection, origin: Uuid, log_bus: LogBus, progress
             #[allow(unreachable_code)]
             Ok::<(), sea_orm::sqlx::Error>(())
         };
-        if let Err(err) = listening.await {
+        if let Err(err) = heard.await {
             tracing::warn!(%err, "not hearing the other replicas; listening again in a second");
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
