@@ -68,6 +68,13 @@ impl AppState {
             retry_base: self.config.notification_retry,
         }
     }
+
+    /// How long a Web Connector session holds its connection without a call.
+    pub fn web_connector_lease(&self) -> chrono::Duration {
+        // Only a lease beyond chrono's range (millions of years) fails to convert; it falls back
+        // to the default rather than overflow the date it is added to.
+        chrono::Duration::from_std(self.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5))
+    }
 }
 
 impl FromRef<HttpState> for AppState {

@@ -164,6 +164,22 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w
         if method == "authenticate" { strings } else { vec![result.text().unwrap_or("").to_owned()] }
     }
 
+    /// One sendRequestXML of a session, as the Web Connector sends it to a US company on
+    /// qbXML 13.0; `hcp` is the company's HCP response on the first call, empty after.
+    pub fn send_request(&self, ticket: &str, hcp: &str) -> String {
+        self.one(
+            "sendRequestXML",
+            &[
+                ("ticket", ticket),
+                ("strHCPResponse", hcp),
+                ("strCompanyFileName", ""),
+                ("qbXMLCountry", "US"),
+                ("qbXMLMajorVers", "13"),
+                ("qbXMLMinorVers", "0"),
+            ],
+        )
+    }
+
     fn one(&self, method: &str, params: &[(&str, &str)]) -> String {
         self.call(method, params).into_iter().next().unwrap_or_default()
     }

@@ -63,7 +63,7 @@ impl<'a> CallUnit<'a> {
             inventory: &self.inventory,
             sales: &self.sales,
             contexts: &app.sync_contexts,
-            lease: chrono::Duration::from_std(app.config.web_connector_lease).unwrap_or(chrono::Duration::minutes(5)),
+            lease: app.web_connector_lease(),
         }
     }
 

@@ -81,8 +81,7 @@ async fn answer(app: &AppState, call: WcCall) -> Result<WcReply, crate::error::S
                 inventory: &app.inventory_bus,
                 sales: &app.sales_bus,
                 contexts: &app.sync_contexts,
-                lease: chrono::Duration::from_std(app.config.web_connector_lease)
-                    .unwrap_or(chrono::Duration::minutes(5)),
+                lease: app.web_connector_lease(),
             };
             let values = match service::authenticate(&ctx, &user_name, &password).await? {
                 AuthOutcome::Work { ticket } => vec![ticket, String::new()],
@@ -110,13 +109,6 @@ async fn in_one_transaction(app: &AppState, call: &WcCall) -> Result<WcReply, cr
     let mut attempt = 1;
     loop {
         let unit = CallUnit::begin(app).await?;
-        let ticket = match call {
-            WcCall::SendRequestXml { ticket, .. }
-            | WcCall::ReceiveResponseXml { ticket, .. }
-            | WcCall::ConnectionError { ticket, .. }
-            | WcCall::CloseConnection { ticket } => ticket.trim(),
-            _ => "",
-        };
         let outcome = session_step(&unit.context(app), call).await;
         let outcome = match outcome {
             Ok(reply) => unit.commit(app).await.map(|()| reply).map_err(Into::into),
@@ -129,7 +121,7 @@ async fn in_one_transaction(app: &AppState, call: &WcCall) -> Result<WcReply, cr
         };
         if outcome.is_err() {
             // What the session kept in memory during the call may describe what was rolled back.
-            app.sync_contexts.forget(ticket);
+            app.sync_contexts.forget(call.ticket());
         }
         match outcome {
             Err(crate::error::ServiceError::Database(err)) if crate::db::is_deadlock(&err) && attempt < TRIES => {

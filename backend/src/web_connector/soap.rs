@@ -46,6 +46,20 @@ pub enum WcCall {
     },
 }
 
+impl WcCall {
+    /// The ticket of a call that belongs to a session; empty for the calls made before one.
+    pub fn ticket(&self) -> &str {
+        match self {
+            WcCall::SendRequestXml { ticket, .. }
+            | WcCall::ReceiveResponseXml { ticket, .. }
+            | WcCall::ConnectionError { ticket, .. }
+            | WcCall::GetLastError { ticket }
+            | WcCall::CloseConnection { ticket } => ticket.trim(),
+            WcCall::ServerVersion | WcCall::ClientVersion { .. } | WcCall::Authenticate { .. } => "",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum SoapError {
     #[error("the request is not a SOAP envelope: {0}")]

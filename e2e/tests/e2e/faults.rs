@@ -251,18 +251,7 @@ fn a_statement_failing_half_way_through_a_call_leaves_nothing_of_the_call_behind
     let ticket = wc.call("authenticate", &[("strUserName", &merchant.user_name), ("strPassword", PASSWORD)])[0].clone();
     let mut failed = None;
     for _ in 0..2 {
-        let request = wc.call(
-            "sendRequestXML",
-            &[
-                ("ticket", &ticket),
-                ("strHCPResponse", &company.hcp_response()),
-                ("strCompanyFileName", ""),
-                ("qbXMLCountry", "US"),
-                ("qbXMLMajorVers", "13"),
-                ("qbXMLMinorVers", "0"),
-            ],
-        )[0]
-        .clone();
+        let request = wc.send_request(&ticket, &company.hcp_response());
         let answer = company.execute(&request);
         let (status, body) = wc.post(
             "receiveResponseXML",

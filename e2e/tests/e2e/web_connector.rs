@@ -212,18 +212,8 @@ fn a_quickbooks_error_ends_the_run_with_the_reason_in_plain_english() {
     let wc = paired.web_connector(PASSWORD);
     let company = Company::us_sample(0);
     let ticket = wc.call("authenticate", &[("strUserName", &paired.user_name), ("strPassword", PASSWORD)])[0].clone();
-    let request = wc.call(
-        "sendRequestXML",
-        &[
-            ("ticket", &ticket),
-            ("strHCPResponse", &company.hcp_response()),
-            ("strCompanyFileName", ""),
-            ("qbXMLCountry", "US"),
-            ("qbXMLMajorVers", "13"),
-            ("qbXMLMinorVers", "0"),
-        ],
-    );
-    assert!(request[0].contains("<AccountQueryRq"));
+    let request = wc.send_request(&ticket, &company.hcp_response());
+    assert!(request.contains("<AccountQueryRq"));
     let percent = wc.call(
         "receiveResponseXML",
         &[
@@ -287,18 +277,7 @@ fn a_server_restarted_mid_session_carries_the_same_session_on() {
     let mut company = Company::us_sample(0);
     let wc = paired.web_connector(PASSWORD);
     let ticket = wc.call("authenticate", &[("strUserName", &paired.user_name), ("strPassword", PASSWORD)])[0].clone();
-    let request = wc.call(
-        "sendRequestXML",
-        &[
-            ("ticket", &ticket),
-            ("strHCPResponse", &company.hcp_response()),
-            ("strCompanyFileName", ""),
-            ("qbXMLCountry", "US"),
-            ("qbXMLMajorVers", "13"),
-            ("qbXMLMinorVers", "0"),
-        ],
-    )[0]
-    .clone();
+    let request = wc.send_request(&ticket, &company.hcp_response());
     let answer = company.execute(&request);
 
     let Paired { server, token, connection_id, user_name, _dir } = paired;
@@ -317,18 +296,7 @@ fn a_server_restarted_mid_session_carries_the_same_session_on() {
         .parse()
         .unwrap();
     assert!(percent > 0 && percent < 100, "{percent}");
-    let request = wc.call(
-        "sendRequestXML",
-        &[
-            ("ticket", &ticket),
-            ("strHCPResponse", ""),
-            ("strCompanyFileName", ""),
-            ("qbXMLCountry", "US"),
-            ("qbXMLMajorVers", "13"),
-            ("qbXMLMinorVers", "0"),
-        ],
-    )[0]
-    .clone();
+    let request = wc.send_request(&ticket, "");
     assert!(request.contains("<ItemQueryRq"), "the session goes on where it was: {request}");
     let answer = company.execute(&request);
     assert_eq!(
