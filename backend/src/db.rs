@@ -4,7 +4,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use std::ffi::c_int;
+
+use sea_orm::sqlx::sqlite::{LockedSqliteHandle, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +58,12 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
         // A killed process loses nothing (the log is in the file); a power cut may roll back
         // the last commits, which the sync survives by design: it asks QuickBooks what it has
         // before sending anything again.
-        .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal));
+        .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal))
+        .map_sqlx_sqlite_pool_opts(|o| {
+            o.after_connect(|connection, _| {
+                Box::pin(async move { plan_once(&mut connection.lock_handle().await?) })
+            })
+        });
     // By default the pool pings a connection before handing it out: one more round trip per
     // statement (to SQLite's worker thread, or to the PostgreSQL server), which made up a third
     // of a Web Connector call. A SQLite file inside the process cannot hang up; a PostgreSQL
@@ -70,6 +77,35 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
     }
     let db = Database::connect(options).await.map_err(DbSetupError::Connect)?;
     Ok(db)
+}
+
+/// Makes SQLite plan each statement once, when it is first prepared.
+///
+/// By default SQLite prepares a statement again whenever a value newly bound to it could
+/// change its plan, and a `LIMIT ?` is such a value: sea-query binds every limit, so each
+/// `.one()` (`LIMIT 1`) was parsed and planned anew on every run, about half of such a
+/// statement's time. The "query planner stability guarantee" keeps the first plan. Our plans
+/// never depend on the values bound: the indexes decide them, and no statistics are gathered.
+/// sqlx offers no setting for it, hence the one call into SQLite's C API.
+fn plan_once(handle: &mut LockedSqliteHandle<'_>) -> Result<(), sea_orm::sqlx::Error> {
+    let mut now_on: c_int = 0;
+    // SAFETY: the handle is this connection's open sqlite3, locked for us for the duration;
+    // SQLITE_DBCONFIG_ENABLE_QPSG takes an int and an int* (where SQLite writes the new
+    // setting), which match the variadic arguments passed.
+    let code = unsafe {
+        libsqlite3_sys::sqlite3_db_config(
+            handle.as_raw_handle().as_ptr(),
+            libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as c_int,
+            &mut now_on as *mut c_int,
+        )
+    };
+    if code != libsqlite3_sys::SQLITE_OK || now_on != 1 {
+        return Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused to keep its query plans (code {code})").into(),
+        ));
+    }
+    Ok(())
 }
 
 /// SQLite lets one connection write at a time, and one that finds the file busy sleeps and
@@ -149,6 +185,35 @@ mod tests {
             assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
             let synchronous = row("PRAGMA synchronous").await.unwrap().unwrap();
             assert_eq!(synchronous.try_get_by_index::<i32>(0).unwrap(), 1, "NORMAL");
+        }
+    }
+
+    #[tokio::test]
+    async fn every_sqlite_connection_plans_a_statement_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let main = super::connect(&url).await.unwrap();
+        let web_connector = super::connect_for_web_connector(&url, &main).await.unwrap();
+        let mut held = Vec::new();
+        for pool in [main.get_sqlite_connection_pool(), web_connector.get_sqlite_connection_pool()] {
+            for _ in 0..pool.options().get_max_connections().min(3) {
+                let mut connection = pool.acquire().await.unwrap();
+                let mut setting: std::ffi::c_int = -1;
+                let mut handle = connection.lock_handle().await.unwrap();
+                // SAFETY: as in plan_once; -1 asks for the setting without changing it.
+                let code = unsafe {
+                    libsqlite3_sys::sqlite3_db_config(
+                        handle.as_raw_handle().as_ptr(),
+                        libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
+                        -1 as std::ffi::c_int,
+                        &mut setting as *mut std::ffi::c_int,
+                    )
+                };
+                assert_eq!((code, setting), (libsqlite3_sys::SQLITE_OK, 1));
+                drop(handle);
+                // Held, so that the next acquire opens another connection.
+                held.push(connection);
+            }
         }
     }
 
