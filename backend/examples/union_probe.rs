@@ -27,7 +27,8 @@ async fn main() {
         })
     });
     let db = sea_orm::Database::connect(options).await.unwrap();
-    let ids: Vec<store_order::Model> = store_order::Entity::find().order_by_asc(store_order::Column::Id).all(&db).await.unwrap();
+    let ids: Vec<store_order::Model> =
+        store_order::Entity::find().order_by_asc(store_order::Column::Id).all(&db).await.unwrap();
     let conn = ids[0].connection_id;
     for round in 0..3 {
         let txn = db.begin().await.unwrap();

@@ -60,9 +60,7 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
         // before sending anything again.
         .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal))
         .map_sqlx_sqlite_pool_opts(|o| {
-            o.after_connect(|connection, _| {
-                Box::pin(async move { plan_once(&mut connection.lock_handle().await?) })
-            })
+            o.after_connect(|connection, _| Box::pin(async move { plan_once(&mut connection.lock_handle().await?) }))
         });
     // By default the pool pings a connection before handing it out: one more round trip per
     // statement (to SQLite's worker thread, or to the PostgreSQL server), which made up a third

@@ -132,5 +132,5 @@ pub async fn retry_failed_refunds(db: &DatabaseConnection, order_id: Uuid) -> Se
 
 /// The refund as stored.
 pub fn refund_of(row: &store_refund::Model) -> ServiceResult<Refund> {
-    serde_json::from_value(row.payload.clone()).map_err(ServiceError::internal)
+    <Refund as serde::Deserialize>::deserialize(&row.payload).map_err(ServiceError::internal)
 }

@@ -266,7 +266,7 @@ pub async fn find_owned_order(db: &DatabaseConnection, caller: &Caller, id: Uuid
 
 /// The canonical order stored with a row.
 pub fn order_of(row: &store_order::Model) -> ServiceResult<Order> {
-    serde_json::from_value(row.payload.clone()).map_err(ServiceError::internal)
+    Order::deserialize(&row.payload).map_err(ServiceError::internal)
 }
 
 /// Puts a failed, parked or skipped order back in the queue for the next Web Connector run.

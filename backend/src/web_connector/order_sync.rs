@@ -137,6 +137,11 @@ async fn prepare(db: &impl Db, ctx: &SyncContext, order_id: Uuid) -> ServiceResu
     }
 }
 
+/// An order as it is now.
+pub async fn read(db: &impl Db, order_id: Uuid) -> ServiceResult<Option<store_order::Model>> {
+    Ok(store_order::Entity::find_by_id(order_id).one(db).await?)
+}
+
 /// An order as it is now, and the connection's next pending order after it, in one statement:
 /// a call that applies QuickBooks' answer to one order usually takes the next one after.
 pub async fn read_with_following(
@@ -243,15 +248,16 @@ pub async fn request(
     stage: &OrderStage,
     version: QbxmlVersion,
     in_hand: Option<Prepared>,
-) -> ServiceResult<Option<String>> {
+) -> ServiceResult<Option<(String, Option<Prepared>)>> {
     if *stage == OrderStage::Undo {
-        return undo_request(db, order_id, version).await;
+        return Ok(undo_request(db, order_id, version).await?.map(|request| (request, None)));
     }
     let prepared = match in_hand.filter(|p| p.row.id == order_id) {
         Some(prepared) => Some(prepared),
         None => prepare_ready(db, bus, ctx, order_id).await?,
     };
-    let Some(Prepared { mapped, .. }) = prepared else { return Ok(None) };
+    let Some(prepared) = prepared else { return Ok(None) };
+    let mapped = &prepared.mapped;
     let mut document;
     match stage {
         OrderStage::Check => {
@@ -282,11 +288,11 @@ pub async fn request(
             document.push(&transaction_add(TxnKind::Invoice, INVOICE, &header, &mapped.lines, None));
         }
         OrderStage::Post { customer_exists, use_single } => {
-            document = post_document(&mapped, ctx, *customer_exists, *use_single, version);
+            document = post_document(mapped, ctx, *customer_exists, *use_single, version);
         }
         OrderStage::Undo => return Ok(None),
     }
-    Ok(Some(document.finish()))
+    Ok(Some((document.finish(), Some(prepared))))
 }
 
 /// The message set that posts an order: what is missing first, then the transaction and its
@@ -460,7 +466,10 @@ fn items_to_create(mapped: &MappedOrder, ctx: &SyncContext) -> Vec<NewItem> {
 
 /// Applies QuickBooks' answer to an order's stage; returns the next stage, if any. When the
 /// next stage is Post, the order as read and mapped here is left in `in_hand` for it.
-/// `row` is the order as this call read it (see [`read_with_following`]).
+/// `row` is the order as this call read it (see [`read_with_following`]); `sent` is the order
+/// as the request answered was made from, if this replica kept it. While the order is
+/// unchanged, that mapping stands in for mapping it again, and it is also the one QuickBooks
+/// was asked to act on.
 #[allow(clippy::too_many_arguments)]
 pub async fn apply(
     db: &impl Db,
@@ -470,14 +479,16 @@ pub async fn apply(
     row: Option<store_order::Model>,
     stage: &OrderStage,
     answer: &QbxmlResponse,
+    sent: Option<Prepared>,
     in_hand: &mut Option<Prepared>,
 ) -> ServiceResult<Option<OrderStage>> {
     if *stage == OrderStage::Undo {
         return apply_undo(db, bus, order_id, answer).await.map(|()| None);
     }
-    let prepared = match row.filter(|r| r.id == order_id) {
-        Some(row) => prepare_row(ctx, row)?,
-        None => None,
+    let prepared = match (row.filter(|r| r.id == order_id), sent) {
+        (Some(row), Some(sent)) if sent.row == row => Some(sent),
+        (Some(row), _) => prepare_row(ctx, row)?,
+        (None, _) => None,
     };
     let Some(Prepared { row, mapped }) = prepared else { return Ok(None) };
     let kind_name = mapped.kind.name();

@@ -420,7 +420,7 @@ async fn write_session(db: &impl Db, mut active: wc_session::ActiveModel) -> Ser
 const TOUCH_EVERY: Duration = Duration::seconds(2);
 
 fn plan_of(session: &wc_session::Model) -> ServiceResult<Plan> {
-    serde_json::from_value(session.plan.clone()).map_err(ServiceError::internal)
+    <Plan as serde::Deserialize>::deserialize(&session.plan).map_err(ServiceError::internal)
 }
 
 const SESSION_GONE: &str = "This Web Connector session has ended or expired. Run the Web Connector again.";
@@ -490,6 +490,8 @@ pub async fn send_request_xml(
     let contexts = ctx.contexts;
     // The order the queue just took, mapped, for its first request.
     let mut in_hand = None;
+    // The order whose request this is, as mapped for it, for the answer's call.
+    let mut sent = None;
     let request = loop {
         let ctx = sync_context.as_ref();
         match (ctx, plan.order_queue(), plan.front_refund(), plan.front_order()) {
@@ -507,7 +509,10 @@ pub async fn send_request_xml(
             (Some(ctx), _, _, Some((order_id, stage))) => {
                 let in_hand = in_hand.take().or_else(|| contexts.take(&session.ticket, order_id));
                 match order_sync::request(db, bus, ctx, order_id, &stage, version, in_hand).await? {
-                    Some(request) => break request,
+                    Some((request, prepared)) => {
+                        sent = prepared;
+                        break request;
+                    }
                     None => plan.skip_order(),
                 }
             }
@@ -524,6 +529,9 @@ pub async fn send_request_xml(
     active.in_flight = Set(Some(json!({ "sentAt": Utc::now() })));
     active.qbxml_version = Set(Some(version.to_string()));
     let session = write_session(db, active).await?;
+    if let Some(sent) = sent {
+        contexts.hand_over(&session.ticket, sent);
+    }
     // The first call wrote the company's details to the connection: read afresh next time.
     if hcp_response.trim().is_empty() {
         contexts.keep_session(session, connection);
@@ -602,11 +610,15 @@ pub async fn receive_response_xml(
             Some((order_id, stage)) => {
                 let mut ctx = contexts.get(db, &session.ticket, &connection).await?;
                 let mut in_hand = None;
+                // A check's order mostly goes on to its post: the next order is read after a
+                // post (or an invoice), with the order, in one statement.
                 let (row, following) = match stage {
                     order_sync::OrderStage::Undo => (None, None),
+                    order_sync::OrderStage::Check => (order_sync::read(db, order_id).await?, None),
                     _ => order_sync::read_with_following(db, connection.id, order_id).await?,
                 };
-                let next = order_sync::apply(db, bus, &ctx, order_id, row, &stage, &answer, &mut in_hand).await?;
+                let sent = contexts.take(&session.ticket, order_id);
+                let next = order_sync::apply(db, bus, &ctx, order_id, row, &stage, &answer, sent, &mut in_hand).await?;
                 if made_items {
                     contexts.forget(&session.ticket);
                     ctx = contexts.get(db, &session.ticket, &connection).await?;
@@ -615,7 +627,8 @@ pub async fn receive_response_xml(
                 // The next order is taken now, and orders that need no request (parked
                 // meanwhile) are passed over, so the Web Connector is never asked for a request
                 // when none is left.
-                let known = (stage != order_sync::OrderStage::Undo).then_some((order_id, following));
+                let read_following = !matches!(stage, order_sync::OrderStage::Undo | order_sync::OrderStage::Check);
+                let known = read_following.then_some((order_id, following));
                 if let Some(next_order) = fill_order_queue(db, bus, &ctx, connection.id, &mut plan, known).await? {
                     in_hand = Some(next_order);
                 }
