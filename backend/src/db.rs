@@ -1,11 +1,10 @@
 //! Opening the database (SQLite file or PostgreSQL) and bringing its schema up to date.
 
+use std::ffi::c_int;
 use std::path::Path;
 use std::time::Duration;
 
 use migrations::{Migrator, MigratorTrait};
-use std::ffi::c_int;
-
 use sea_orm::sqlx::sqlite::{LockedSqliteHandle, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 
