@@ -85,24 +85,30 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
 /// never depend on the values bound: the indexes decide them, and no statistics are gathered.
 /// sqlx offers no setting for it, hence the one call into SQLite's C API.
 fn plan_once(handle: &mut LockedSqliteHandle<'_>) -> Result<(), sea_orm::sqlx::Error> {
-    let mut now_on: c_int = 0;
+    match query_planner_stability(handle, 1) {
+        (libsqlite3_sys::SQLITE_OK, 1) => Ok(()),
+        (code, _) => Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused to keep its query plans (code {code})").into(),
+        )),
+    }
+}
+
+/// Sets SQLite's query planner stability guarantee (1 on, 0 off, -1 leaves it): SQLite's result
+/// code and the setting now.
+fn query_planner_stability(handle: &mut LockedSqliteHandle<'_>, set: c_int) -> (c_int, c_int) {
+    let mut now: c_int = -1;
     // SAFETY: the handle is this connection's open sqlite3, locked for us for the duration;
-    // SQLITE_DBCONFIG_ENABLE_QPSG takes an int and an int* (where SQLite writes the new
-    // setting), which match the variadic arguments passed.
+    // SQLITE_DBCONFIG_ENABLE_QPSG takes an int and an int* (where SQLite writes the setting),
+    // which match the variadic arguments passed.
     let code = unsafe {
         libsqlite3_sys::sqlite3_db_config(
             handle.as_raw_handle().as_ptr(),
             libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
-            1 as c_int,
-            &mut now_on as *mut c_int,
+            set,
+            &mut now as *mut c_int,
         )
     };
-    if code != libsqlite3_sys::SQLITE_OK || now_on != 1 {
-        return Err(sea_orm::sqlx::Error::Configuration(
-            format!("SQLite refused to keep its query plans (code {code})").into(),
-        ));
-    }
-    Ok(())
+    (code, now)
 }
 
 /// SQLite lets one connection write at a time, and one that finds the file busy sleeps and
@@ -195,18 +201,8 @@ mod tests {
         for pool in [main.get_sqlite_connection_pool(), web_connector.get_sqlite_connection_pool()] {
             for _ in 0..pool.options().get_max_connections().min(3) {
                 let mut connection = pool.acquire().await.unwrap();
-                let mut setting: std::ffi::c_int = -1;
                 let mut handle = connection.lock_handle().await.unwrap();
-                // SAFETY: as in plan_once; -1 asks for the setting without changing it.
-                let code = unsafe {
-                    libsqlite3_sys::sqlite3_db_config(
-                        handle.as_raw_handle().as_ptr(),
-                        libsqlite3_sys::SQLITE_DBCONFIG_ENABLE_QPSG,
-                        -1 as std::ffi::c_int,
-                        &mut setting as *mut std::ffi::c_int,
-                    )
-                };
-                assert_eq!((code, setting), (libsqlite3_sys::SQLITE_OK, 1));
+                assert_eq!(super::query_planner_stability(&mut handle, -1), (libsqlite3_sys::SQLITE_OK, 1));
                 drop(handle);
                 // Held, so that the next acquire opens another connection.
                 held.push(connection);
