@@ -2,13 +2,15 @@
 //! A batch of deliveries is one database transaction (on SQLite the commit is what costs), its
 //! log entries shown to subscribers only once it commits. A delivery is taken by marking it
 //! PROCESSING inside that transaction, so another replica skips it, and a crash leaves it
-//! RECEIVED for the next pass: none is lost and none is acted on twice.
+//! RECEIVED for the next pass: none is lost and none is acted on twice. The bodies are read,
+//! parsed and mapped to orders before that transaction, so the write lock is held only for
+//! the writing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -45,11 +47,7 @@ const PROCESSING: &str = "PROCESSING";
 pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: WriteGate) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let taken = {
-                let _turn = gate.enter().await;
-                process_waiting(&db, &bus).await
-            };
-            match taken {
+            match process_waiting(&db, &bus, &gate).await {
                 // A full batch: more are probably waiting.
                 Ok(taken) if taken as u64 == BATCH => continue,
                 Ok(_) => {}
@@ -72,9 +70,9 @@ pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: Write
 /// Acts on up to one batch of waiting deliveries; returns how many were taken. When the
 /// batch fails as a whole, each delivery is tried on its own, so one the database refuses
 /// does not hold back the others.
-pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usize> {
+pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> ServiceResult<usize> {
     let held = LogBus::holding();
-    match process_batch(db, &held, None).await {
+    match process_batch(db, &held, gate, None).await {
         Ok(taken) => {
             held.release_into(bus);
             Ok(taken)
@@ -82,12 +80,12 @@ pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus) -> ServiceRe
         Err(err) => {
             held.discard();
             tracing::warn!(error = ?err, "a batch of webhooks failed; trying them one by one");
-            one_by_one(db, bus).await
+            one_by_one(db, bus, gate).await
         }
     }
 }
 
-async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usize> {
+async fn one_by_one(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> ServiceResult<usize> {
     let waiting: Vec<Uuid> = webhook_event::Entity::find()
         .select_only()
         .column(webhook_event::Column::Id)
@@ -101,7 +99,7 @@ async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usiz
     let mut taken = 0;
     for id in waiting {
         let held = LogBus::holding();
-        match process_batch(db, &held, Some(id)).await {
+        match process_batch(db, &held, gate, Some(id)).await {
             Ok(n) => {
                 held.release_into(bus);
                 taken += n;
@@ -110,6 +108,7 @@ async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usiz
                 held.discard();
                 // Kept waiting with the reason, for support; tried again on the next pass.
                 tracing::error!(error = ?err, delivery = %id, "a stored webhook could not become an order");
+                let _turn = gate.enter().await;
                 webhook_event::Entity::update_many()
                     .col_expr(webhook_event::Column::Error, Expr::value(Some(err.to_string())))
                     .filter(webhook_event::Column::Id.eq(id))
@@ -121,57 +120,98 @@ async fn one_by_one(db: &DatabaseConnection, bus: &LogBus) -> ServiceResult<usiz
     Ok(taken)
 }
 
-/// One transaction: take the waiting deliveries (or the one named), act on each, commit.
-async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>) -> ServiceResult<usize> {
+/// A stored delivery, read and made ready before the worker's turn to write.
+struct Waiting {
+    event: webhook_event::Model,
+    /// What the body asks for; `None` for a store removed since.
+    read: Option<Result<Option<Intake>, Unreadable>>,
+    /// The order row and its log entries, for a delivery that would create its order.
+    ready: Option<(store_order::Model, Vec<NewLogEntry>)>,
+}
+
+/// Reads the waiting deliveries (or the one named), oldest first, and does the batch's
+/// parsing and mapping. No write lock is held here: on SQLite the stores' requests take
+/// turns with the worker to write, and would otherwise wait through all of it.
+async fn read_waiting(db: &DatabaseConnection, known: &mut Known, only: Option<Uuid>) -> ServiceResult<Vec<Waiting>> {
+    let mut find = webhook_event::Entity::find().filter(webhook_event::Column::Outcome.eq(RECEIVED));
+    if let Some(id) = only {
+        find = find.filter(webhook_event::Column::Id.eq(id));
+    }
+    let events = find
+        .order_by_asc(webhook_event::Column::ReceivedAt)
+        .order_by_asc(webhook_event::Column::Id)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let mut batch = Vec::with_capacity(events.len());
+    for event in events {
+        let store = known.store(db, event.store_id).await?;
+        let read = store.as_ref().map(|store| {
+            let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
+            intake::read(platform, &event.topic, event.raw_body.as_bytes())
+        });
+        let ready = match (&store, &read) {
+            (Some(store), Some(Ok(Some(Intake::Upsert(order))))) => {
+                let settings = known.settings(db, store.connection_id).await?;
+                Some(new_order(store, settings, order)?)
+            }
+            _ => None,
+        };
+        batch.push(Waiting { event, read, ready });
+    }
+    Ok(batch)
+}
+
+/// One transaction: take the deliveries read before (those no other replica took meanwhile),
+/// act on each, commit.
+async fn process_batch(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    gate: &WriteGate,
+    only: Option<Uuid>,
+) -> ServiceResult<usize> {
+    let mut known = Known::default();
+    let mut batch = read_waiting(db, &mut known, only).await?;
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let _turn = gate.enter().await;
     let txn = db.begin().await?;
     // Taking them is the transaction's first statement, a write: on SQLite it takes the write
     // lock at once, rather than failing to upgrade a read later.
-    let mut take = webhook_event::Entity::update_many()
+    let taken = webhook_event::Entity::update_many()
         .col_expr(webhook_event::Column::Outcome, Expr::value(PROCESSING))
-        .filter(webhook_event::Column::Outcome.eq(RECEIVED));
-    take = match only {
-        Some(id) => take.filter(webhook_event::Column::Id.eq(id)),
-        None => take.filter(
-            webhook_event::Column::Id.in_subquery(
-                Query::select()
-                    .column(webhook_event::Column::Id)
-                    .from(webhook_event::Entity)
-                    .and_where(webhook_event::Column::Outcome.eq(RECEIVED))
-                    .order_by(webhook_event::Column::ReceivedAt, sea_orm::Order::Asc)
-                    .order_by(webhook_event::Column::Id, sea_orm::Order::Asc)
-                    .limit(BATCH)
-                    .to_owned(),
-            ),
-        ),
-    };
-    if take.exec(&txn).await?.rows_affected == 0 {
+        .filter(webhook_event::Column::Outcome.eq(RECEIVED))
+        .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
+        .exec(&txn)
+        .await?
+        .rows_affected as usize;
+    if taken == 0 {
         txn.rollback().await?;
         return Ok(0);
     }
-    let events = webhook_event::Entity::find()
-        .filter(webhook_event::Column::Outcome.eq(PROCESSING))
-        .order_by_asc(webhook_event::Column::ReceivedAt)
-        .order_by_asc(webhook_event::Column::Id)
-        .all(&txn)
-        .await?;
-    let mut known = Known::default();
-    // Each body is read once; `None` for a store removed since.
-    let mut reads = Vec::with_capacity(events.len());
-    for event in &events {
-        let store = known.store(&txn, event.store_id).await?;
-        reads.push(store.map(|store| {
-            let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
-            intake::read(platform, &event.topic, event.raw_body.as_bytes())
-        }));
+    if taken < batch.len() {
+        // Another replica took some of them since they were read.
+        let ours: HashSet<Uuid> = webhook_event::Entity::find()
+            .select_only()
+            .column(webhook_event::Column::Id)
+            .filter(webhook_event::Column::Outcome.eq(PROCESSING))
+            .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
+            .into_tuple()
+            .all(&txn)
+            .await?
+            .into_iter()
+            .collect();
+        batch.retain(|w| ours.contains(&w.event.id));
     }
-    let made = store_new_orders(&txn, bus, &mut known, &events, &reads).await?;
-    for (index, (event, read)) in events.iter().zip(reads).enumerate() {
+    let made = store_new_orders(&txn, bus, &mut batch).await?;
+    for (index, waiting) in batch.into_iter().enumerate() {
         if !made.contains(&index) {
-            act(&txn, bus, &mut known, event, read).await?;
+            act(&txn, bus, &mut known, &waiting.event, waiting.read).await?;
         }
     }
     txn.commit().await?;
-    Ok(events.len())
+    Ok(taken)
 }
 
 /// Stores at once the orders the batch creates and nothing else in it touches (the common
@@ -180,52 +220,54 @@ async fn process_batch(db: &DatabaseConnection, bus: &LogBus, only: Option<Uuid>
 async fn store_new_orders(
     db: &impl ConnectionTrait,
     bus: &LogBus,
-    known: &mut Known,
-    events: &[webhook_event::Model],
-    reads: &[Option<Result<Option<Intake>, Unreadable>>],
+    batch: &mut [Waiting],
 ) -> ServiceResult<HashSet<usize>> {
     // Every order the batch names, and how often.
-    let mut named: HashMap<(Uuid, String), usize> = HashMap::new();
-    let mut creations = Vec::new();
-    for (index, (event, read)) in events.iter().zip(reads).enumerate() {
-        let external_id = match read {
-            Some(Ok(Some(Intake::Upsert(order)))) => {
-                if let Some(store) = known.store(db, event.store_id).await? {
-                    creations.push((index, store, order));
-                }
-                order.external_id.clone()
-            }
-            Some(Ok(Some(Intake::Cancel(order)))) => order.external_id.clone(),
-            Some(Ok(Some(Intake::Refund { order_external_id, .. }))) => order_external_id.clone(),
+    let mut named: HashMap<(Uuid, &str), usize> = HashMap::new();
+    for waiting in batch.iter() {
+        let external_id = match &waiting.read {
+            Some(Ok(Some(Intake::Upsert(order) | Intake::Cancel(order)))) => order.external_id.as_str(),
+            Some(Ok(Some(Intake::Refund { order_external_id, .. }))) => order_external_id.as_str(),
             _ => continue,
         };
-        *named.entry((event.store_id, external_id)).or_default() += 1;
+        *named.entry((waiting.event.store_id, external_id)).or_default() += 1;
     }
-    creations.retain(|(_, store, order)| named[&(store.id, order.external_id.clone())] == 1);
+    let mut creations: Vec<usize> = (0..batch.len())
+        .filter(|&i| {
+            batch[i].ready.as_ref().is_some_and(|(row, _)| named[&(row.store_id, row.external_id.as_str())] == 1)
+        })
+        .collect();
+    drop(named);
     if creations.is_empty() {
         return Ok(HashSet::new());
     }
+    let ready = |i: &usize| batch[*i].ready.as_ref().map(|(row, _)| row);
     let stored: Vec<(Uuid, String)> = store_order::Entity::find()
         .select_only()
         .columns([store_order::Column::StoreId, store_order::Column::ExternalId])
-        .filter(store_order::Column::StoreId.is_in(creations.iter().map(|(_, s, _)| s.id)))
-        .filter(store_order::Column::ExternalId.is_in(creations.iter().map(|(_, _, o)| o.external_id.clone())))
+        .filter(store_order::Column::StoreId.is_in(creations.iter().filter_map(ready).map(|row| row.store_id)))
+        .filter(
+            store_order::Column::ExternalId
+                .is_in(creations.iter().filter_map(ready).map(|row| row.external_id.clone())),
+        )
         .into_tuple()
         .all(db)
         .await?;
-    let stored: std::collections::HashSet<(Uuid, String)> = stored.into_iter().collect();
-    creations.retain(|(_, store, order)| !stored.contains(&(store.id, order.external_id.clone())));
+    let stored: HashSet<(Uuid, String)> = stored.into_iter().collect();
+    creations.retain(|i| ready(i).is_some_and(|row| !stored.contains(&(row.store_id, row.external_id.clone()))));
     if creations.is_empty() {
         return Ok(HashSet::new());
     }
     let (mut rows, mut entries, mut refunds) = (Vec::new(), Vec::new(), Vec::new());
-    let mut made = HashMap::new();
-    for (index, store, order) in &creations {
-        let settings = known.settings(db, store.connection_id).await?;
-        let (row, received) = new_order(store, settings, order)?;
-        made.insert(*index, row.id);
+    let mut made = Vec::with_capacity(creations.len());
+    for &index in &creations {
+        let waiting = &mut batch[index];
+        let Some((row, received)) = waiting.ready.take() else { continue };
+        made.push((index, waiting.event.id, row.id));
         entries.extend(received);
-        if !order.refunds.is_empty() {
+        if let Some(Ok(Some(Intake::Upsert(order)))) = &waiting.read
+            && !order.refunds.is_empty()
+        {
             refunds.push((row.clone(), order.refunds.clone()));
         }
         rows.push(row.into_active_model());
@@ -238,16 +280,16 @@ async fn store_new_orders(
         record_refunds(db, bus, &row, &order_refunds).await?;
     }
     let mut order_of_event = sea_orm::sea_query::CaseStatement::new();
-    for (index, order_id) in &made {
-        order_of_event = order_of_event.case(webhook_event::Column::Id.eq(events[*index].id), Expr::value(*order_id));
+    for (_, event_id, order_id) in &made {
+        order_of_event = order_of_event.case(webhook_event::Column::Id.eq(*event_id), Expr::value(*order_id));
     }
     webhook_event::Entity::update_many()
         .col_expr(webhook_event::Column::Outcome, Expr::value("ORDER_STORED"))
         .col_expr(webhook_event::Column::OrderId, order_of_event.into())
-        .filter(webhook_event::Column::Id.is_in(made.keys().map(|i| events[*i].id)))
+        .filter(webhook_event::Column::Id.is_in(made.iter().map(|(_, event_id, _)| *event_id)))
         .exec(db)
         .await?;
-    Ok(made.into_keys().collect())
+    Ok(made.into_iter().map(|(index, _, _)| index).collect())
 }
 
 /// Stores and settings read once per batch.

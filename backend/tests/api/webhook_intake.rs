@@ -70,11 +70,11 @@ async fn every_waiting_delivery_becomes_one_order_however_many_workers_take_them
     // Three workers at once, as three replicas would, besides the application's own.
     let workers: Vec<_> = (0..3)
         .map(|_| {
-            let (db, bus) = (app.state.db.clone(), app.state.log_bus.clone());
+            let (db, bus, gate) = (app.state.db.clone(), app.state.log_bus.clone(), app.state.write_gate.clone());
             tokio::spawn(async move {
                 let mut taken = 0;
                 loop {
-                    match process_waiting(&db, &bus).await.expect("the worker's pass") {
+                    match process_waiting(&db, &bus, &gate).await.expect("the worker's pass") {
                         0 => return taken,
                         n => taken += n,
                     }
