@@ -50,6 +50,13 @@ impl IntakeWriter {
             while receiver.recv_many(&mut group, GROUP).await > 0 {
                 let outcome = {
                     let _turn = gate.enter().await;
+                    // Those that arrived while the turn was someone else's (the intake worker's
+                    // batch, a Web Connector call) join this group: one commit for them all.
+                    while group.len() < GROUP
+                        && let Ok(waiting) = receiver.try_recv()
+                    {
+                        group.push(waiting);
+                    }
                     insert(&task_db, group.iter().map(|w| w.row.clone()).collect()).await
                 };
                 match outcome {
