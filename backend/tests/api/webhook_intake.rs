@@ -247,3 +247,44 @@ async fn a_rotated_secret_and_a_removed_store_apply_to_the_next_delivery_at_once
     assert!(removed.data()["removeStore"]["id"].is_string());
     assert_eq!(deliver(app, store, &second, 4).await.0, 404, "a removed store receives nothing at once");
 }
+
+/// A worker reads its batch before its turn to write; deliveries another replica takes in the
+/// meantime are left to that replica. SQLite only: there the turn can be held (PostgreSQL has
+/// no turns, its row locks decide).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_taken_by_another_replica_while_a_worker_waits_for_its_turn_are_left_to_it() {
+    let app = crate::helpers::spawn_app(crate::helpers::Backend::Sqlite).await.expect("sqlite always runs");
+    let (_, _, store) = shopify_store(&app).await;
+    let turn = app.state.write_gate.enter().await;
+    for n in 0..5 {
+        stored_delivery(&app, store, "orders/create", 500 + n, &format!("#{}", 500 + n), "paid").await;
+    }
+    let (db, bus, gate) = (app.state.db.clone(), app.state.log_bus.clone(), app.state.write_gate.clone());
+    let worker = tokio::spawn(async move { process_waiting(&db, &bus, &gate).await });
+    // Long enough for the worker to read and map five deliveries and queue for the turn.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Another replica takes the first two meanwhile (as its commit would leave them).
+    let waiting = webhook_event::Entity::find()
+        .filter(webhook_event::Column::StoreId.eq(store))
+        .all(&app.state.db)
+        .await
+        .expect("deliveries");
+    let mut taken_elsewhere = waiting.iter().map(|e| e.id).collect::<Vec<_>>();
+    taken_elsewhere.sort();
+    taken_elsewhere.truncate(2);
+    webhook_event::Entity::update_many()
+        .col_expr(webhook_event::Column::Outcome, sea_orm::sea_query::Expr::value("ORDER_STORED"))
+        .filter(webhook_event::Column::Id.is_in(taken_elsewhere.clone()))
+        .exec(&app.state.db)
+        .await
+        .expect("the other replica's commit");
+    drop(turn);
+    let taken = worker.await.expect("the worker").expect("the worker's pass");
+    wait_until_none_waiting(&app).await;
+    // The worker (or the application's own, which may have had its turn first) took the rest.
+    assert!(taken == 3 || taken == 0, "only the three still waiting, got {taken}");
+    let orders = store_order::Entity::find().filter(store_order::Column::StoreId.eq(store)).all(&app.state.db).await;
+    let mut made: Vec<String> = orders.expect("orders").into_iter().map(|o| o.external_id).collect();
+    made.sort();
+    assert_eq!(made, ["502", "503", "504"], "no order for the deliveries the other replica took");
+}
