@@ -36,6 +36,8 @@ use crate::wizard::{CancelledAfterSync, Settings};
 
 /// Deliveries taken in one transaction.
 const BATCH: u64 = 200;
+/// Reads of a batch in one pass, when other replicas keep taking what was read.
+const READS: usize = 3;
 /// How long a woken worker waits for more deliveries before taking them.
 const GATHER: Duration = Duration::from_millis(25);
 /// Never committed: a delivery being acted on inside the worker's open transaction.
@@ -86,16 +88,7 @@ pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus, gate: &Write
 }
 
 async fn one_by_one(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> ServiceResult<usize> {
-    let waiting: Vec<Uuid> = webhook_event::Entity::find()
-        .select_only()
-        .column(webhook_event::Column::Id)
-        .filter(webhook_event::Column::Outcome.eq(RECEIVED))
-        .order_by_asc(webhook_event::Column::ReceivedAt)
-        .order_by_asc(webhook_event::Column::Id)
-        .limit(BATCH)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let waiting: Vec<Uuid> = waiting().select_only().column(webhook_event::Column::Id).into_tuple().all(db).await?;
     let mut taken = 0;
     for id in waiting {
         let held = LogBus::holding();
@@ -120,6 +113,15 @@ async fn one_by_one(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> 
     Ok(taken)
 }
 
+/// Up to one batch of the deliveries waiting, oldest first.
+fn waiting() -> sea_orm::Select<webhook_event::Entity> {
+    webhook_event::Entity::find()
+        .filter(webhook_event::Column::Outcome.eq(RECEIVED))
+        .order_by_asc(webhook_event::Column::ReceivedAt)
+        .order_by_asc(webhook_event::Column::Id)
+        .limit(BATCH)
+}
+
 /// A stored delivery, read and made ready before the worker's turn to write.
 struct Waiting {
     event: webhook_event::Model,
@@ -133,16 +135,11 @@ struct Waiting {
 /// parsing and mapping. No write lock is held here: on SQLite the stores' requests take
 /// turns with the worker to write, and would otherwise wait through all of it.
 async fn read_waiting(db: &DatabaseConnection, known: &mut Known, only: Option<Uuid>) -> ServiceResult<Vec<Waiting>> {
-    let mut find = webhook_event::Entity::find().filter(webhook_event::Column::Outcome.eq(RECEIVED));
+    let mut find = waiting();
     if let Some(id) = only {
         find = find.filter(webhook_event::Column::Id.eq(id));
     }
-    let events = find
-        .order_by_asc(webhook_event::Column::ReceivedAt)
-        .order_by_asc(webhook_event::Column::Id)
-        .limit(BATCH)
-        .all(db)
-        .await?;
+    let events = find.all(db).await?;
     let mut batch = Vec::with_capacity(events.len());
     for event in events {
         let store = known.store(db, event.store_id).await?;
@@ -170,26 +167,42 @@ async fn process_batch(
     gate: &WriteGate,
     only: Option<Uuid>,
 ) -> ServiceResult<usize> {
-    let mut known = Known::default();
-    let mut batch = read_waiting(db, &mut known, only).await?;
-    if batch.is_empty() {
-        return Ok(0);
+    // Another replica may take every delivery read here before this worker's turn comes; the
+    // ones behind them are then read at once rather than left to the next wake-up.
+    for _ in 0..READS {
+        let mut known = Known::default();
+        let batch = read_waiting(db, &mut known, only).await?;
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        let _turn = gate.enter().await;
+        let txn = db.begin().await?;
+        // Taking them is the transaction's first statement, a write: on SQLite it takes the
+        // write lock at once, rather than failing to upgrade a read later.
+        let taken = webhook_event::Entity::update_many()
+            .col_expr(webhook_event::Column::Outcome, Expr::value(PROCESSING))
+            .filter(webhook_event::Column::Outcome.eq(RECEIVED))
+            .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
+            .exec(&txn)
+            .await?
+            .rows_affected as usize;
+        if taken == 0 {
+            txn.rollback().await?;
+            continue;
+        }
+        return act_on_taken(txn, bus, known, batch, taken).await;
     }
-    let _turn = gate.enter().await;
-    let txn = db.begin().await?;
-    // Taking them is the transaction's first statement, a write: on SQLite it takes the write
-    // lock at once, rather than failing to upgrade a read later.
-    let taken = webhook_event::Entity::update_many()
-        .col_expr(webhook_event::Column::Outcome, Expr::value(PROCESSING))
-        .filter(webhook_event::Column::Outcome.eq(RECEIVED))
-        .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
-        .exec(&txn)
-        .await?
-        .rows_affected as usize;
-    if taken == 0 {
-        txn.rollback().await?;
-        return Ok(0);
-    }
+    Ok(0)
+}
+
+/// Acts on the deliveries of `batch` this transaction took (`taken` of them) and commits.
+async fn act_on_taken(
+    txn: sea_orm::DatabaseTransaction,
+    bus: &LogBus,
+    mut known: Known,
+    mut batch: Vec<Waiting>,
+    taken: usize,
+) -> ServiceResult<usize> {
     if taken < batch.len() {
         // Another replica took some of them since they were read.
         let ours: HashSet<Uuid> = webhook_event::Entity::find()
