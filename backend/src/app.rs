@@ -227,5 +227,7 @@ fn router(app: AppState) -> Router {
         api = api.merge(http::bench::router().layer(DefaultBodyLimit::max(max_body)));
     }
     let routes = Router::new().merge(api).merge(web_connector::routes::router()).with_state(state);
-    http::dashboard::serve_from(routes, &dashboard_dir).layer(TraceLayer::new_for_http())
+    http::dashboard::serve_from(routes, &dashboard_dir)
+        .layer(axum::middleware::map_response(http::refused_body::close_after_refused_body))
+        .layer(TraceLayer::new_for_http())
 }

@@ -2,6 +2,7 @@
 pub mod bench;
 pub mod dashboard;
 pub mod health;
+pub mod refused_body;
 
 use axum::extract::WebSocketUpgrade;
 
