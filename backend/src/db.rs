@@ -61,6 +61,20 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
         .map_sqlx_sqlite_pool_opts(|o| {
             o.after_connect(|connection, _| Box::pin(async move { plan_once(&mut connection.lock_handle().await?) }))
         });
+    // sqlx 0.9.0 leaves Nagle's algorithm on: see crate::db_nodelay.
+    if !database_url.starts_with("sqlite:")
+        && let Ok(postgres) = database_url.parse::<sea_orm::sqlx::postgres::PgConnectOptions>()
+    {
+        let port = postgres.get_port();
+        options.map_sqlx_postgres_pool_opts(move |o| {
+            o.after_connect(move |_, _| {
+                Box::pin(async move {
+                    crate::db_nodelay::set_on_sockets_to(port);
+                    Ok(())
+                })
+            })
+        });
+    }
     // By default the pool pings a connection before handing it out: one more round trip per
     // statement (to SQLite's worker thread, or to the PostgreSQL server), which made up a third
     // of a Web Connector call. A SQLite file inside the process cannot hang up; a PostgreSQL

@@ -9,6 +9,7 @@ pub mod config;
 pub mod connections;
 pub mod db;
 pub(crate) mod db_enum;
+pub mod db_nodelay;
 pub mod domain;
 pub mod entities;
 pub mod error;
