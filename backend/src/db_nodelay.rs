@@ -10,7 +10,6 @@
 
 use std::mem::ManuallyDrop;
 use std::net::TcpStream;
-use std::os::fd::FromRawFd;
 
 /// Sets `TCP_NODELAY` on every TCP socket of this process connected to `port`; how many were
 /// changed (sockets that already had it count too).
@@ -26,6 +25,7 @@ pub fn nodelay_of_sockets_to(port: u16) -> Vec<bool> {
 /// The process's open TCP sockets whose peer listens on `port`, borrowed.
 #[cfg(target_os = "linux")]
 fn sockets_to(port: u16) -> impl Iterator<Item = ManuallyDrop<TcpStream>> {
+    use std::os::fd::FromRawFd;
     let descriptors = std::fs::read_dir("/proc/self/fd").into_iter().flatten();
     descriptors
         .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<i32>().ok())
