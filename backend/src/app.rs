@@ -40,6 +40,8 @@ pub struct AppState {
     pub write_gate: db::WriteGate,
     /// Stores webhook deliveries, many per commit.
     pub intake: crate::webhooks::intake_writer::IntakeWriter,
+    /// What the requests read from the deliveries they stored, for the intake worker.
+    pub intake_handover: Arc<crate::webhooks::handover::Handover>,
     /// `None` when email is not configured.
     pub mailer: Option<Mailer>,
     /// What running Web Connector sessions map orders with, kept between their calls.
@@ -154,6 +156,7 @@ impl Application {
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
             intake_wake,
             intake,
+            intake_handover: Arc::default(),
             mailer,
             sync_contexts: Arc::default(),
             webhook_stores: Arc::default(),
@@ -185,6 +188,7 @@ impl Application {
             state.log_bus.clone(),
             state.intake_wake.clone(),
             state.write_gate.clone(),
+            state.intake_handover.clone(),
         );
         let notifier = crate::notifications::worker::spawn(state.notifier(), state.config.notification_interval);
         let exchange = match self.replicas {

@@ -37,6 +37,19 @@ impl<K: Eq + Hash, V> KeptFor<K, V> {
         entries.insert(key, (Instant::now(), value));
     }
 
+    /// Keeps `value` from now, unless `room` fresh entries are kept already; says whether it
+    /// was kept. For values worth keeping only while there are few of them.
+    pub fn put_if_room(&self, key: K, value: V, room: usize) -> bool {
+        let fresh_for = self.fresh_for;
+        let mut entries = self.lock();
+        entries.retain(|_, (at, _)| at.elapsed() < fresh_for);
+        let kept = entries.len() < room;
+        if kept {
+            entries.insert(key, (Instant::now(), value));
+        }
+        kept
+    }
+
     /// Removes the entry and answers it if it was still fresh.
     pub fn take<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
     where
@@ -78,5 +91,17 @@ mod tests {
         assert_eq!(kept.lock().len(), 1, "entries past their time are dropped on put");
         kept.forget(&"c");
         assert_eq!(kept.get(&"c"), None);
+    }
+
+    #[test]
+    fn an_entry_is_kept_only_while_there_is_room() {
+        let kept = KeptFor::new(Duration::from_millis(40));
+        assert!(kept.put_if_room("a", 1, 2));
+        assert!(kept.put_if_room("b", 2, 2));
+        assert!(!kept.put_if_room("c", 3, 2), "two are kept already");
+        assert_eq!(kept.get(&"c"), None);
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(kept.put_if_room("c", 3, 2), "those past their time make room");
+        assert_eq!(kept.take(&"c"), Some(3));
     }
 }

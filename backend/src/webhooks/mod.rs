@@ -1,7 +1,8 @@
 //! Store webhooks: signatures checked before anything is parsed, every delivery kept raw and
 //! de-duplicated and answered at once, then turned into orders by a worker; Shopify's and
 //! WooCommerce's order payloads mapped into the one order model.
-mod intake;
+pub mod handover;
+pub mod intake;
 pub mod intake_writer;
 pub mod routes;
 mod service;

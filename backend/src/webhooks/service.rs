@@ -118,7 +118,14 @@ pub async fn receive(
         error,
         received_at: Utc::now(),
     };
-    match app.intake.store(row).await {
+    // Offered before it is stored: the worker may take the delivery the moment it is.
+    let event_id = row.id;
+    let read = read.map(|intake| intake.map(|intake| app.intake_handover.offer(event_id, intake)).is_some());
+    let stored = app.intake.store(row).await;
+    if !matches!(stored, Ok(Stored::New)) {
+        app.intake_handover.withdraw(event_id);
+    }
+    match stored {
         Ok(Stored::New) => {}
         Ok(Stored::Repeat) => return Ok(answer(200, "already received")),
         // Not acknowledged: the store sends it again.
@@ -126,8 +133,8 @@ pub async fn receive(
     }
     match read {
         // Stored: the store has its answer now, the intake worker makes the order.
-        Ok(Some(_)) => Ok(answer(200, "ok")),
-        Ok(None) => {
+        Ok(true) => Ok(answer(200, "ok")),
+        Ok(false) => {
             log(
                 db,
                 bus,

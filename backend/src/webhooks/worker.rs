@@ -1,23 +1,25 @@
 //! The intake worker: turns stored webhook deliveries into orders and refunds, oldest first.
 //! A batch of deliveries is one database transaction (on SQLite the commit is what costs), its
-//! log entries shown to subscribers only once it commits. A delivery is taken by marking it
-//! PROCESSING inside that transaction, so another replica skips it, and a crash leaves it
-//! RECEIVED for the next pass: none is lost and none is acted on twice. The bodies are read,
-//! parsed and mapped to orders before that transaction, so the write lock is held only for
-//! the writing.
+//! log entries shown to subscribers only once it commits. A delivery is taken by locking its
+//! row inside that transaction (on SQLite the transaction holds the only write lock), so
+//! another replica skips it; its outcome changes from RECEIVED only with the commit, and a
+//! crash leaves it RECEIVED for the next pass: none is lost and none is acted on twice. The
+//! bodies are read, parsed and mapped to orders before that transaction, so the write lock is
+//! held only for the writing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IntoActiveModel,
+    QueryFilter, QueryOrder, QuerySelect, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use super::handover::Handover;
 use super::intake::{self, Intake, Unreadable};
 use super::service::RECEIVED;
 use crate::db::WriteGate;
@@ -40,16 +42,20 @@ const BATCH: u64 = 200;
 const READS: usize = 3;
 /// How long a woken worker waits for more deliveries before taking them.
 const GATHER: Duration = Duration::from_millis(25);
-/// Never committed: a delivery being acted on inside the worker's open transaction.
-const PROCESSING: &str = "PROCESSING";
 
 /// Acts on stored deliveries as they arrive (woken by each one) and once a second (for those
 /// another replica stored, and those left waiting by an error) until the process stops. The
 /// first pass, at start-up, takes what a stopped server left.
-pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: WriteGate) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    db: DatabaseConnection,
+    bus: LogBus,
+    wake: Arc<Notify>,
+    gate: WriteGate,
+    handover: Arc<Handover>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            match process_waiting(&db, &bus, &gate).await {
+            match process_waiting(&db, &bus, &gate, &handover).await {
                 // A full batch: more are probably waiting.
                 Ok(taken) if taken as u64 == BATCH => continue,
                 Ok(_) => {}
@@ -71,10 +77,16 @@ pub fn spawn(db: DatabaseConnection, bus: LogBus, wake: Arc<Notify>, gate: Write
 
 /// Acts on up to one batch of waiting deliveries; returns how many were taken. When the
 /// batch fails as a whole, each delivery is tried on its own, so one the database refuses
-/// does not hold back the others.
-pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> ServiceResult<usize> {
+/// does not hold back the others. What `handover` holds for a delivery is used instead of
+/// its stored body.
+pub async fn process_waiting(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    gate: &WriteGate,
+    handover: &Handover,
+) -> ServiceResult<usize> {
     let held = LogBus::holding();
-    match process_batch(db, &held, gate, None).await {
+    match process_batch(db, &held, gate, handover, None).await {
         Ok(taken) => {
             held.release_into(bus);
             Ok(taken)
@@ -82,17 +94,22 @@ pub async fn process_waiting(db: &DatabaseConnection, bus: &LogBus, gate: &Write
         Err(err) => {
             held.discard();
             tracing::warn!(error = ?err, "a batch of webhooks failed; trying them one by one");
-            one_by_one(db, bus, gate).await
+            one_by_one(db, bus, gate, handover).await
         }
     }
 }
 
-async fn one_by_one(db: &DatabaseConnection, bus: &LogBus, gate: &WriteGate) -> ServiceResult<usize> {
+async fn one_by_one(
+    db: &DatabaseConnection,
+    bus: &LogBus,
+    gate: &WriteGate,
+    handover: &Handover,
+) -> ServiceResult<usize> {
     let waiting: Vec<Uuid> = waiting().select_only().column(webhook_event::Column::Id).into_tuple().all(db).await?;
     let mut taken = 0;
     for id in waiting {
         let held = LogBus::holding();
-        match process_batch(db, &held, gate, Some(id)).await {
+        match process_batch(db, &held, gate, handover, Some(id)).await {
             Ok(n) => {
                 held.release_into(bus);
                 taken += n;
@@ -122,9 +139,17 @@ fn waiting() -> sea_orm::Select<webhook_event::Entity> {
         .limit(BATCH)
 }
 
+/// A waiting delivery without its body, which is read only when nothing was handed over.
+#[derive(Debug, FromQueryResult)]
+struct Event {
+    id: Uuid,
+    store_id: Uuid,
+    topic: String,
+}
+
 /// A stored delivery, read and made ready before the worker's turn to write.
 struct Waiting {
-    event: webhook_event::Model,
+    event: Event,
     /// What the body asks for; `None` for a store removed since.
     read: Option<Result<Option<Intake>, Unreadable>>,
     /// The order row and its log entries, for a delivery that would create its order.
@@ -134,18 +159,52 @@ struct Waiting {
 /// Reads the waiting deliveries (or the one named), oldest first, and does the batch's
 /// parsing and mapping. No write lock is held here: on SQLite the stores' requests take
 /// turns with the worker to write, and would otherwise wait through all of it.
-async fn read_waiting(db: &DatabaseConnection, known: &mut Known, only: Option<Uuid>) -> ServiceResult<Vec<Waiting>> {
-    let mut find = waiting();
+async fn read_waiting(
+    db: &DatabaseConnection,
+    known: &mut Known,
+    handover: &Handover,
+    only: Option<Uuid>,
+) -> ServiceResult<Vec<Waiting>> {
+    let mut find = waiting().select_only().columns([
+        webhook_event::Column::Id,
+        webhook_event::Column::StoreId,
+        webhook_event::Column::Topic,
+    ]);
     if let Some(id) = only {
         find = find.filter(webhook_event::Column::Id.eq(id));
     }
-    let events = find.all(db).await?;
+    let events: Vec<Event> = find.into_model().all(db).await?;
+    let mut handed: HashMap<Uuid, Intake> =
+        events.iter().filter_map(|e| handover.take(e.id).map(|intake| (e.id, intake))).collect();
+    let unread: Vec<Uuid> = events.iter().map(|e| e.id).filter(|id| !handed.contains_key(id)).collect();
+    let mut bodies: HashMap<Uuid, String> = if unread.is_empty() {
+        HashMap::new()
+    } else {
+        webhook_event::Entity::find()
+            .select_only()
+            .columns([webhook_event::Column::Id, webhook_event::Column::RawBody])
+            .filter(webhook_event::Column::Id.is_in(unread))
+            .into_tuple()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
     let mut batch = Vec::with_capacity(events.len());
     for event in events {
+        let handed = handed.remove(&event.id);
+        let body = bodies.remove(&event.id);
+        if handed.is_none() && body.is_none() {
+            // Deleted since it was listed: its store was removed.
+            continue;
+        }
         let store = known.store(db, event.store_id).await?;
-        let read = store.as_ref().map(|store| {
-            let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
-            intake::read(platform, &event.topic, event.raw_body.as_bytes())
+        let read = store.as_ref().map(|store| match (handed, &body) {
+            (Some(intake), _) => Ok(Some(intake)),
+            (None, body) => {
+                let platform: Platform = db_enum::from_db(&store.platform).unwrap_or(Platform::Custom);
+                intake::read(platform, &event.topic, body.as_deref().unwrap_or_default().as_bytes())
+            }
         });
         let ready = match (&store, &read) {
             (Some(store), Some(Ok(Some(Intake::Upsert(order))))) => {
@@ -165,58 +224,59 @@ async fn process_batch(
     db: &DatabaseConnection,
     bus: &LogBus,
     gate: &WriteGate,
+    handover: &Handover,
     only: Option<Uuid>,
 ) -> ServiceResult<usize> {
     // Another replica may take every delivery read here before this worker's turn comes; the
     // ones behind them are then read at once rather than left to the next wake-up.
     for _ in 0..READS {
         let mut known = Known::default();
-        let batch = read_waiting(db, &mut known, only).await?;
+        let mut batch = read_waiting(db, &mut known, handover, only).await?;
         if batch.is_empty() {
             return Ok(0);
         }
         let _turn = gate.enter().await;
-        let txn = db.begin().await?;
-        // Taking them is the transaction's first statement, a write: on SQLite it takes the
-        // write lock at once, rather than failing to upgrade a read later.
-        let taken = webhook_event::Entity::update_many()
-            .col_expr(webhook_event::Column::Outcome, Expr::value(PROCESSING))
-            .filter(webhook_event::Column::Outcome.eq(RECEIVED))
-            .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
-            .exec(&txn)
-            .await?
-            .rows_affected as usize;
-        if taken == 0 {
-            txn.rollback().await?;
-            continue;
-        }
-        return act_on_taken(txn, bus, known, batch, taken).await;
-    }
-    Ok(0)
-}
-
-/// Acts on the deliveries of `batch` this transaction took (`taken` of them) and commits.
-async fn act_on_taken(
-    txn: sea_orm::DatabaseTransaction,
-    bus: &LogBus,
-    mut known: Known,
-    mut batch: Vec<Waiting>,
-    taken: usize,
-) -> ServiceResult<usize> {
-    if taken < batch.len() {
-        // Another replica took some of them since they were read.
+        // On SQLite the write lock is taken at BEGIN: a transaction that read first would fail
+        // to write, not wait, if another connection wrote in between.
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        let txn = db.begin_with_options(options).await?;
+        // Taking them: the ones still waiting, locked until the commit (PostgreSQL; SQLite has
+        // no row locks and needs none under its one write lock). Those another replica holds
+        // are skipped rather than waited for, and those it has finished are no longer
+        // RECEIVED. Locking instead of marking them rewrites no row: on SQLite each rewrite
+        // copies the whole body.
         let ours: HashSet<Uuid> = webhook_event::Entity::find()
             .select_only()
             .column(webhook_event::Column::Id)
-            .filter(webhook_event::Column::Outcome.eq(PROCESSING))
+            .filter(webhook_event::Column::Outcome.eq(RECEIVED))
             .filter(webhook_event::Column::Id.is_in(batch.iter().map(|w| w.event.id)))
+            .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
             .into_tuple()
             .all(&txn)
             .await?
             .into_iter()
             .collect();
+        if ours.is_empty() {
+            txn.rollback().await?;
+            continue;
+        }
         batch.retain(|w| ours.contains(&w.event.id));
+        return act_on_taken(txn, bus, known, batch).await;
     }
+    Ok(0)
+}
+
+/// Acts on the deliveries of `batch`, all taken by this transaction, and commits.
+async fn act_on_taken(
+    txn: sea_orm::DatabaseTransaction,
+    bus: &LogBus,
+    mut known: Known,
+    mut batch: Vec<Waiting>,
+) -> ServiceResult<usize> {
+    let taken = batch.len();
     let made = store_new_orders(&txn, bus, &mut batch).await?;
     for (index, waiting) in batch.into_iter().enumerate() {
         if !made.contains(&index) {
@@ -330,7 +390,7 @@ impl Known {
 
 async fn finish(
     db: &impl ConnectionTrait,
-    event: &webhook_event::Model,
+    event: &Event,
     outcome: &str,
     order_id: Option<Uuid>,
     error: Option<String>,
@@ -350,7 +410,7 @@ async fn act(
     db: &impl ConnectionTrait,
     bus: &LogBus,
     known: &mut Known,
-    event: &webhook_event::Model,
+    event: &Event,
     read: Option<Result<Option<Intake>, Unreadable>>,
 ) -> ServiceResult<()> {
     let (Some(store), Some(read)) = (known.store(db, event.store_id).await?, read) else {

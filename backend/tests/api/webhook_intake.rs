@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 use ledgerbridge::entities::{store_order, transaction_log_entry, webhook_event};
+use ledgerbridge::stores::Platform;
+use ledgerbridge::webhooks::handover::Handover;
+use ledgerbridge::webhooks::intake::read as read_intake;
 use ledgerbridge::webhooks::worker::process_waiting;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
@@ -18,6 +21,7 @@ on_both_databases!(
     a_delivery_left_waiting_is_acted_on_without_a_new_one,
     deliveries_arriving_together_are_stored_together_each_repeat_once,
     a_rotated_secret_and_a_removed_store_apply_to_the_next_delivery_at_once,
+    the_worker_acts_on_what_the_request_read_and_reads_the_body_when_nothing_was_handed_over,
 );
 
 /// A merchant's token, connection and Shopify store.
@@ -36,15 +40,22 @@ async fn shopify_store(app: &TestApp) -> (String, String, Uuid) {
     (token, connection, store)
 }
 
-/// A delivery as the request stores it: raw, RECEIVED, not acted on.
-async fn stored_delivery(app: &TestApp, store: Uuid, topic: &str, order_id: u64, number: &str, financial: &str) {
-    let body = json!({
+fn order_body(order_id: u64, number: &str, financial: &str) -> serde_json::Value {
+    json!({
         "id": order_id, "name": number, "created_at": "2026-11-26T10:00:00Z", "currency": "USD",
         "financial_status": financial,
         "line_items": [{ "sku": "A", "title": "A", "quantity": 1, "price": "2.00" }], "total_price": "2.00"
-    });
+    })
+}
+
+/// A delivery as the request stores it: raw, RECEIVED, not acted on.
+async fn stored_delivery(app: &TestApp, store: Uuid, topic: &str, order_id: u64, number: &str, financial: &str) {
+    store_delivery_as(app, Uuid::now_v7(), store, topic, order_body(order_id, number, financial)).await;
+}
+
+async fn store_delivery_as(app: &TestApp, id: Uuid, store: Uuid, topic: &str, body: serde_json::Value) {
     webhook_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         store_id: Set(store),
         topic: Set(topic.to_owned()),
         event_id: Set(Uuid::new_v4().to_string()),
@@ -74,7 +85,7 @@ async fn every_waiting_delivery_becomes_one_order_however_many_workers_take_them
             tokio::spawn(async move {
                 let mut taken = 0;
                 loop {
-                    match process_waiting(&db, &bus, &gate).await.expect("the worker's pass") {
+                    match process_waiting(&db, &bus, &gate, &Handover::default()).await.expect("the worker's pass") {
                         0 => return taken,
                         n => taken += n,
                     }
@@ -128,6 +139,33 @@ async fn a_delivery_left_waiting_is_acted_on_without_a_new_one(app: &TestApp) {
     wait_until_none_waiting(app).await;
     let order = store_order::Entity::find().filter(store_order::Column::ExternalId.eq("77")).one(&app.state.db).await;
     assert_eq!(order.expect("query").expect("the order").payload["financialStatus"], "refunded");
+}
+
+async fn the_worker_acts_on_what_the_request_read_and_reads_the_body_when_nothing_was_handed_over(app: &TestApp) {
+    let (_, _, store) = shopify_store(app).await;
+    // What a request read from its delivery, offered before the delivery is stored. Its
+    // number differs from the stored body's, to tell which of the two the worker used.
+    let handed = Uuid::now_v7();
+    let read =
+        read_intake(Platform::Shopify, "orders/create", order_body(31, "#31-as-read", "paid").to_string().as_bytes());
+    app.state.intake_handover.offer(handed, read.expect("readable").expect("an order"));
+    store_delivery_as(app, handed, store, "orders/create", order_body(31, "#31-as-stored", "paid")).await;
+    // Stored by another replica, or before a restart: nothing handed over.
+    stored_delivery(app, store, "orders/create", 32, "#32-as-stored", "paid").await;
+    app.state.intake_wake.notify_one();
+    wait_until_none_waiting(app).await;
+    let numbers: Vec<String> = store_order::Entity::find()
+        .filter(store_order::Column::StoreId.eq(store))
+        .all(&app.state.db)
+        .await
+        .expect("orders")
+        .into_iter()
+        .map(|o| o.order_number)
+        .collect();
+    assert_eq!(numbers.len(), 2);
+    assert!(numbers.contains(&"#31-as-read".to_owned()), "{numbers:?}");
+    assert!(numbers.contains(&"#32-as-stored".to_owned()), "{numbers:?}");
+    assert!(app.state.intake_handover.take(handed).is_none(), "taken once");
 }
 
 async fn wait_until_none_waiting(app: &TestApp) {
@@ -260,7 +298,7 @@ async fn deliveries_taken_by_another_replica_while_a_worker_waits_for_its_turn_a
         stored_delivery(&app, store, "orders/create", 500 + n, &format!("#{}", 500 + n), "paid").await;
     }
     let (db, bus, gate) = (app.state.db.clone(), app.state.log_bus.clone(), app.state.write_gate.clone());
-    let worker = tokio::spawn(async move { process_waiting(&db, &bus, &gate).await });
+    let worker = tokio::spawn(async move { process_waiting(&db, &bus, &gate, &Handover::default()).await });
     // Long enough for the worker to read and map five deliveries and queue for the turn.
     tokio::time::sleep(Duration::from_millis(500)).await;
     // Another replica takes the first two meanwhile (as its commit would leave them).
