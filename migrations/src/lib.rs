@@ -22,6 +22,7 @@ mod m20261127_000014_notifications;
 mod m20261127_000015_login_throttle;
 mod m20261127_000016_pending_order_index;
 mod m20261127_000017_session_revision;
+mod m20261128_000018_lz4_bodies;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000015_login_throttle::Migration),
             Box::new(m20261127_000016_pending_order_index::Migration),
             Box::new(m20261127_000017_session_revision::Migration),
+            Box::new(m20261128_000018_lz4_bodies::Migration),
         ]
     }
 }

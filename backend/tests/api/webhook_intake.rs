@@ -22,6 +22,7 @@ on_both_databases!(
     deliveries_arriving_together_are_stored_together_each_repeat_once,
     a_rotated_secret_and_a_removed_store_apply_to_the_next_delivery_at_once,
     the_worker_acts_on_what_the_request_read_and_reads_the_body_when_nothing_was_handed_over,
+    postgresql_compresses_bodies_and_payloads_with_lz4_when_it_can,
 );
 
 /// A merchant's token, connection and Shopify store.
@@ -166,6 +167,25 @@ async fn the_worker_acts_on_what_the_request_read_and_reads_the_body_when_nothin
     assert!(numbers.contains(&"#31-as-read".to_owned()), "{numbers:?}");
     assert!(numbers.contains(&"#32-as-stored".to_owned()), "{numbers:?}");
     assert!(app.state.intake_handover.take(handed).is_none(), "taken once");
+}
+
+async fn postgresql_compresses_bodies_and_payloads_with_lz4_when_it_can(app: &TestApp) {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let db = &app.state.db;
+    if db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let can = db.execute_unprepared("SET default_toast_compression = 'lz4'").await.is_ok();
+    db.execute_unprepared("RESET default_toast_compression").await.expect("reset");
+    for (table, column) in [("webhook_event", "raw_body"), ("store_order", "payload")] {
+        let sql = format!(
+            "SELECT attcompression::text AS method FROM pg_attribute \
+             WHERE attrelid = '{table}'::regclass AND attname = '{column}'"
+        );
+        let row = db.query_one_raw(Statement::from_string(DatabaseBackend::Postgres, sql)).await;
+        let method: String = row.expect("query").expect("the column").try_get("", "method").expect("text");
+        assert_eq!(method == "l", can, "{table}.{column}: {method:?}");
+    }
 }
 
 async fn wait_until_none_waiting(app: &TestApp) {
