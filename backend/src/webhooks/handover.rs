@@ -1,8 +1,9 @@
 //! Deliveries read by the request that stored them, handed to the intake worker of the same
-//! process: the worker then neither fetches the body again nor parses it a second time, which
-//! was a third of the server's work per delivery. Only an optimisation: the stored body stays
-//! the truth, and the worker reads it whenever nothing was handed over (a restart, a delivery
-//! another replica stored, one left waiting longer than a few seconds, a full handover).
+//! process: the worker then neither fetches the body again nor parses it a second time (about
+//! 150 µs per delivery, timed inside the worker on PostgreSQL). Only an optimisation: the
+//! stored body stays the truth, and the worker reads it whenever nothing was handed over (a
+//! restart, a delivery another replica stored, one left waiting longer than a few seconds, a
+//! full handover).
 
 use std::time::Duration;
 

@@ -1,6 +1,7 @@
 //! What a signed delivery asks for, read from its topic and body. Pure: the request reads it
-//! to refuse an unreadable body at once (the store is told, the raw body kept), and the intake
-//! worker reads the stored body again to act on it.
+//! to refuse an unreadable body at once (the store is told, the raw body kept) and hands what
+//! it read to the intake worker; the worker reads a stored body itself when nothing was handed
+//! over.
 
 use super::{PayloadError, shopify, woocommerce};
 use crate::orders::{Order, Refund};
