@@ -38,11 +38,14 @@ impl<K: Eq + Hash, V> KeptFor<K, V> {
     }
 
     /// Keeps `value` from now, unless `room` fresh entries are kept already; says whether it
-    /// was kept. For values worth keeping only while there are few of them.
+    /// was kept. For values worth keeping only while there are few of them, and usually taken
+    /// soon: entries past their time are dropped only when the room is full, not on every put.
     pub fn put_if_room(&self, key: K, value: V, room: usize) -> bool {
         let fresh_for = self.fresh_for;
         let mut entries = self.lock();
-        entries.retain(|_, (at, _)| at.elapsed() < fresh_for);
+        if entries.len() >= room {
+            entries.retain(|_, (at, _)| at.elapsed() < fresh_for);
+        }
         let kept = entries.len() < room;
         if kept {
             entries.insert(key, (Instant::now(), value));
