@@ -30,6 +30,8 @@ pub struct AppState {
     /// Where the Web Connector's calls run (see [`db::connect_for_web_connector`]).
     pub web_connector_db: DatabaseConnection,
     pub keys: Arc<AuthKeys>,
+    /// Accounts a token was recently checked against (see [`crate::accounts::known`]).
+    pub known_accounts: Arc<crate::accounts::KnownAccounts>,
     pub log_bus: LogBus,
     pub progress_bus: ProgressBus,
     pub inventory_bus: InventoryBus,
@@ -38,6 +40,10 @@ pub struct AppState {
     pub intake_wake: Arc<tokio::sync::Notify>,
     /// Turns for the heaviest writers on SQLite (see [`db::WriteGate`]).
     pub write_gate: db::WriteGate,
+    /// Stores the wizard's steps with their log entries, many per commit on SQLite.
+    pub step_writer: crate::wizard::step_writer::StepWriter,
+    /// Whose each connection is (see [`crate::connections::owners`]).
+    pub connection_owners: Arc<crate::connections::ConnectionOwners>,
     /// Stores webhook deliveries, many per commit.
     pub intake: crate::webhooks::intake_writer::IntakeWriter,
     /// What the requests read from the deliveries they stored, for the intake worker.
@@ -145,16 +151,21 @@ impl Application {
         if let Some(replicas) = replicas.as_mut() {
             replicas.listen(&db).await.map_err(StartupError::Listen)?;
         }
+        let step_writer =
+            crate::wizard::step_writer::StepWriter::spawn(db.clone(), write_gate.clone(), log_bus.clone());
         let state = AppState {
             db,
             web_connector_db,
             write_gate,
             keys,
+            known_accounts: Arc::default(),
             log_bus,
             progress_bus,
             inventory_bus: InventoryBus::new(),
             sales_bus: crate::quickbooks_sales::SalesBus::new(),
             intake_wake,
+            step_writer,
+            connection_owners: Arc::default(),
             intake,
             intake_handover: Arc::default(),
             mailer,

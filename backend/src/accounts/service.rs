@@ -6,6 +6,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::known::KnownAccounts;
 use super::password::{PasswordError, hash_password_blocking, verify_password_blocking};
 use super::throttle;
 use super::tokens::{
@@ -177,7 +178,12 @@ async fn start_session(
 }
 
 /// Works out who sent a bearer token: a partner API token or a merchant's access token.
-pub async fn authenticate_bearer(db: &DatabaseConnection, keys: &AuthKeys, token: &str) -> ServiceResult<Caller> {
+pub async fn authenticate_bearer(
+    db: &DatabaseConnection,
+    keys: &AuthKeys,
+    known: &KnownAccounts,
+    token: &str,
+) -> ServiceResult<Caller> {
     if token.starts_with(API_TOKEN_PREFIX) {
         let row = api_token::Entity::find()
             .filter(api_token::Column::TokenHash.eq(token_hash(token)))
@@ -198,10 +204,9 @@ pub async fn authenticate_bearer(db: &DatabaseConnection, keys: &AuthKeys, token
         AccessTokenError::Expired | AccessTokenError::Invalid => ServiceError::Unauthenticated(err.to_string()),
     })?;
     // A token outliving its account (deleted merchant) must not authenticate.
-    merchant::Entity::find_by_id(merchant_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ServiceError::Unauthenticated("the account behind this token no longer exists".to_owned()))?;
+    if !known.exists(db, merchant_id).await? {
+        return Err(ServiceError::Unauthenticated("the account behind this token no longer exists".to_owned()));
+    }
     Ok(Caller { merchant_id, kind: CallerKind::Session })
 }
 

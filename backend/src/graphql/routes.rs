@@ -101,7 +101,7 @@ pub async fn resolve_auth(app: &AppState, header: Option<&str>) -> RequestAuth {
     let Some(token) = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim) else {
         return RequestAuth::Rejected("the Authorization header must be `Bearer <token>`".to_owned());
     };
-    match authenticate_bearer(&app.db, &app.keys, token).await {
+    match authenticate_bearer(&app.db, &app.keys, &app.known_accounts, token).await {
         Ok(caller) => RequestAuth::Authenticated(caller),
         Err(ServiceError::Unauthenticated(reason)) => RequestAuth::Rejected(reason),
         Err(err) => {

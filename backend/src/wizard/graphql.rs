@@ -1,7 +1,7 @@
 //! The wizard over GraphQL: one mutation per step, the wizard's progress with each step's
 //! FAQ, the sales tax mapping table, and `completeSetup`.
 
-use async_graphql::{Context, ID, InputObject, Object, OutputType, SimpleObject};
+use async_graphql::{ComplexObject, Context, ID, InputObject, Object, OutputType, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::customer_names::describe as describe_customers;
@@ -110,6 +110,7 @@ impl From<WizardState> for Wizard {
 /// What a step's save mutation returns: the settings as saved (names spelled as QuickBooks
 /// spells them) and the wizard's progress.
 #[derive(SimpleObject)]
+#[graphql(complex)]
 #[graphql(concrete(name = "SyncDirectionPayload", params(SyncDirectionSettings)))]
 #[graphql(concrete(name = "OrderSettingsPayload", params(OrderSettings)))]
 #[graphql(concrete(name = "CustomerSettingsPayload", params(CustomerSettings)))]
@@ -119,12 +120,22 @@ impl From<WizardState> for Wizard {
 #[graphql(concrete(name = "NotificationSettingsPayload", params(NotificationSettings)))]
 pub struct StepPayload<T: OutputType> {
     pub saved: T,
-    pub wizard: Wizard,
+    #[graphql(skip)]
+    pub connection_id: uuid::Uuid,
 }
 
-impl<T: OutputType> From<(T, WizardState)> for StepPayload<T> {
-    fn from((saved, state): (T, WizardState)) -> Self {
-        Self { saved, wizard: state.into() }
+#[ComplexObject]
+impl<T: OutputType> StepPayload<T> {
+    /// The wizard's progress after this save.
+    // Read only when asked for: a script saving settings often wants just `saved`.
+    async fn wizard(&self, ctx: &Context<'_>) -> ApiResult<Wizard> {
+        Ok(service::state_for(&app(ctx).db, &caller(ctx)?, self.connection_id).await?.into())
+    }
+}
+
+impl<T: OutputType> From<(T, uuid::Uuid)> for StepPayload<T> {
+    fn from((saved, connection_id): (T, uuid::Uuid)) -> Self {
+        Self { saved, connection_id }
     }
 }
 
@@ -206,7 +217,9 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<SyncDirectionSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_sync_direction(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_sync_direction(&app.db, &app.step_writer, &app.connection_owners, &caller(ctx)?, id, input)
+            .await?
+            .into())
     }
 
     /// Step 2.
@@ -218,7 +231,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<OrderSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_orders(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_orders(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 3.
@@ -230,7 +243,9 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<CustomerSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_customers(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_customers(&app.db, &app.step_writer, &app.connection_owners, &caller(ctx)?, id, input)
+            .await?
+            .into())
     }
 
     /// Step 4.
@@ -242,7 +257,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<AccountSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_accounts(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_accounts(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 5 (the mapping table has its own mutations).
@@ -254,7 +269,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<SalesTaxSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_sales_tax(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_sales_tax(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 6.
@@ -266,7 +281,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<ProductSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_products(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_products(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
     }
 
     /// Step 7.
@@ -278,7 +293,9 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<NotificationSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_notifications(&app.db, &app.log_bus, &caller(ctx)?, id, input).await?.into())
+        Ok(service::save_notifications(&app.db, &app.step_writer, &app.connection_owners, &caller(ctx)?, id, input)
+            .await?
+            .into())
     }
 
     /// Finishes set-up; fails with VALIDATION naming every step or rule still missing.

@@ -5,6 +5,7 @@ mod faq;
 pub mod graphql;
 mod sales_tax;
 pub mod service;
+pub mod step_writer;
 mod steps;
 mod suggestions;
 mod validate;

@@ -5,17 +5,18 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait, sea_query::OnConflict,
+    TransactionTrait,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
 use super::sales_tax::{MappingRow, check_row, parse_mappings_csv};
+use super::step_writer::{StepSave, StepWriter};
 use super::steps::*;
 use super::suggestions::suggest_accounts;
 use super::validate::{self, CompanyCountry};
 use crate::accounts::Caller;
-use crate::connections::find_owned;
+use crate::connections::{ConnectionOwners, find_owned};
 use crate::db_enum;
 use crate::entities::{qb_connection, sales_tax_mapping, wizard_step};
 use crate::error::{FieldError, ServiceError, ServiceResult};
@@ -101,39 +102,15 @@ pub async fn state_for(db: &DatabaseConnection, caller: &Caller, connection_id: 
     load(db, &connection).await
 }
 
+/// Stores a step's settings and the log entry telling of it, together.
 async fn store_step<T: Serialize>(
-    db: &DatabaseConnection,
-    bus: &LogBus,
-    connection: &qb_connection::Model,
+    writer: &StepWriter,
+    connection_id: Uuid,
     step: WizardStepKind,
     value: &T,
-) -> ServiceResult<WizardState> {
+) -> ServiceResult<()> {
     let data = serde_json::to_value(value).map_err(ServiceError::internal)?;
-    wizard_step::Entity::insert(wizard_step::ActiveModel {
-        connection_id: Set(connection.id),
-        step: Set(db_enum::to_db(&step)),
-        data: Set(data.clone()),
-        saved_at: Set(Utc::now()),
-    })
-    .on_conflict(
-        OnConflict::columns([wizard_step::Column::ConnectionId, wizard_step::Column::Step])
-            .update_columns([wizard_step::Column::Data, wizard_step::Column::SavedAt])
-            .to_owned(),
-    )
-    .exec_without_returning(db)
-    .await?;
-    record_log_entry(
-        db,
-        bus,
-        NewLogEntry::info(
-            connection.id,
-            LogKind::SettingsSaved,
-            format!("{} settings saved (step {} of 7)", step.title(), step.number()),
-        )
-        .with_details(data),
-    )
-    .await?;
-    load(db, connection).await
+    writer.save(StepSave { connection_id, step, data }).await
 }
 
 fn invalid(errors: Vec<FieldError>) -> ServiceError {
@@ -165,95 +142,98 @@ impl StepContext {
 
 pub async fn save_sync_direction(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
+    owners: &ConnectionOwners,
     caller: &Caller,
     connection_id: Uuid,
     input: SyncDirectionSettings,
-) -> ServiceResult<(SyncDirectionSettings, WizardState)> {
-    let connection = find_owned(db, caller, connection_id).await?;
-    let state = store_step(db, bus, &connection, WizardStepKind::SyncDirection, &input).await?;
-    Ok((input, state))
+) -> ServiceResult<(SyncDirectionSettings, Uuid)> {
+    let connection_id = owners.owned_id(db, caller, connection_id).await?;
+    store_step(writer, connection_id, WizardStepKind::SyncDirection, &input).await?;
+    Ok((input, connection_id))
 }
 
 pub async fn save_orders(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
     caller: &Caller,
     connection_id: Uuid,
     input: OrderSettings,
-) -> ServiceResult<(OrderSettings, WizardState)> {
+) -> ServiceResult<(OrderSettings, Uuid)> {
     let ctx = StepContext::load(db, caller, connection_id, &[ListKind::Class, ListKind::Terms]).await?;
     let settings = validate::orders(input, &ctx.lists).map_err(invalid)?;
-    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Orders, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, ctx.connection.id, WizardStepKind::Orders, &settings).await?;
+    Ok((settings, ctx.connection.id))
 }
 
 pub async fn save_customers(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
+    owners: &ConnectionOwners,
     caller: &Caller,
     connection_id: Uuid,
     input: CustomerSettings,
-) -> ServiceResult<(CustomerSettings, WizardState)> {
-    let connection = find_owned(db, caller, connection_id).await?;
+) -> ServiceResult<(CustomerSettings, Uuid)> {
+    let connection_id = owners.owned_id(db, caller, connection_id).await?;
     let settings = validate::customers(input).map_err(invalid)?;
-    let state = store_step(db, bus, &connection, WizardStepKind::Customers, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, connection_id, WizardStepKind::Customers, &settings).await?;
+    Ok((settings, connection_id))
 }
 
 pub async fn save_accounts(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
     caller: &Caller,
     connection_id: Uuid,
     input: AccountSettings,
-) -> ServiceResult<(AccountSettings, WizardState)> {
+) -> ServiceResult<(AccountSettings, Uuid)> {
     let ctx = StepContext::load(db, caller, connection_id, &[ListKind::Account]).await?;
     let settings = validate::accounts(input, &ctx.lists).map_err(invalid)?;
-    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Accounts, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, ctx.connection.id, WizardStepKind::Accounts, &settings).await?;
+    Ok((settings, ctx.connection.id))
 }
 
 const TAX_KINDS: [ListKind; 3] = [ListKind::SalesTaxItem, ListKind::SalesTaxGroup, ListKind::SalesTaxCode];
 
 pub async fn save_sales_tax(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
     caller: &Caller,
     connection_id: Uuid,
     input: SalesTaxSettings,
-) -> ServiceResult<(SalesTaxSettings, WizardState)> {
+) -> ServiceResult<(SalesTaxSettings, Uuid)> {
     let ctx = StepContext::load(db, caller, connection_id, &TAX_KINDS).await?;
     let settings = validate::sales_tax(input, &ctx.lists, ctx.country()).map_err(invalid)?;
-    let state = store_step(db, bus, &ctx.connection, WizardStepKind::SalesTax, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, ctx.connection.id, WizardStepKind::SalesTax, &settings).await?;
+    Ok((settings, ctx.connection.id))
 }
 
 pub async fn save_products(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
     caller: &Caller,
     connection_id: Uuid,
     input: ProductSettings,
-) -> ServiceResult<(ProductSettings, WizardState)> {
+) -> ServiceResult<(ProductSettings, Uuid)> {
     // Only the item count matters here, which the read status carries: no need to load items.
     let ctx = StepContext::load(db, caller, connection_id, &[]).await?;
     let settings = validate::products(input, &ctx.lists).map_err(invalid)?;
-    let state = store_step(db, bus, &ctx.connection, WizardStepKind::Products, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, ctx.connection.id, WizardStepKind::Products, &settings).await?;
+    Ok((settings, ctx.connection.id))
 }
 
 pub async fn save_notifications(
     db: &DatabaseConnection,
-    bus: &LogBus,
+    writer: &StepWriter,
+    owners: &ConnectionOwners,
     caller: &Caller,
     connection_id: Uuid,
     input: NotificationSettings,
-) -> ServiceResult<(NotificationSettings, WizardState)> {
-    let connection = find_owned(db, caller, connection_id).await?;
+) -> ServiceResult<(NotificationSettings, Uuid)> {
+    let connection_id = owners.owned_id(db, caller, connection_id).await?;
     let settings = validate::notifications(input).map_err(invalid)?;
-    let state = store_step(db, bus, &connection, WizardStepKind::Notifications, &settings).await?;
-    Ok((settings, state))
+    store_step(writer, connection_id, WizardStepKind::Notifications, &settings).await?;
+    Ok((settings, connection_id))
 }
 
 /// Marks set-up complete, or says every step and rule still missing. Calling it again after

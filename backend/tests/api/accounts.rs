@@ -101,6 +101,20 @@ async fn an_expired_or_forged_access_token_is_unauthenticated(app: &TestApp) {
 
     let forged = app.graphql(Some(&forge("someone else's secret", now + 600)), ME, json!({})).await;
     assert_eq!(forged.code(), "UNAUTHENTICATED");
+
+    // Signed well, but for an account that does not exist: asked twice, refused twice (an
+    // account not found is never kept as known).
+    let no_account = encode(
+        &Header::default(),
+        &json!({ "sub": uuid::Uuid::new_v4().to_string(), "iat": now - 300, "exp": now + 600, "typ": "access" }),
+        &EncodingKey::from_secret(TEST_JWT_SECRET.as_bytes()),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let refused = app.graphql(Some(&no_account), ME, json!({})).await;
+        assert_eq!(refused.code(), "UNAUTHENTICATED");
+        assert!(refused.message().contains("no longer exists"), "{}", refused.message());
+    }
     assert_eq!(app.graphql(None, ME, json!({})).await.code(), "UNAUTHENTICATED");
 }
 

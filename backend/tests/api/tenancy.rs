@@ -20,6 +20,12 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
         .await;
     let a_mapping_id = imported.data()["importSalesTaxMappings"][0]["id"].as_str().unwrap().to_owned();
 
+    // A saves a step first, so the server already knows whose the connection is when B tries.
+    let saved = app
+        .graphql(a_token, "mutation($c: ID!) { saveNotificationSettings(connectionId: $c, input: { emails: \"a@tenant.example\", dailyLogEmail: false, notifyCustomerCreated: false, notifyItemCreated: false }) { saved { emails } } }", json!({ "c": c }))
+        .await;
+    assert_eq!(saved.data()["saveNotificationSettings"]["saved"]["emails"], "a@tenant.example");
+
     let b_partner = app
         .graphql(Some(&b.access_token), "mutation { createApiToken(name: \"B's script\") { token } }", json!({}))
         .await;
@@ -110,12 +116,13 @@ async fn no_token_of_one_merchant_reaches_another_merchants_data(app: &TestApp) 
     assert_eq!(b_list.data()["connections"], json!([]));
     assert_eq!(b_list.data()["apiTokens"].as_array().unwrap().len(), 1);
     let a_view = app
-        .graphql(a_token, "query($c: ID!) { connection(id: $c) { hasWebConnectorPassword runEveryMinutes } wizard(connectionId: $c) { progressPercent } salesTaxMappings(connectionId: $c) { region } apiTokens { revokedAt } }", vars.clone())
+        .graphql(a_token, "query($c: ID!) { connection(id: $c) { hasWebConnectorPassword runEveryMinutes } wizard(connectionId: $c) { progressPercent } settings(connectionId: $c) { notifications { emails } } salesTaxMappings(connectionId: $c) { region } apiTokens { revokedAt } }", vars.clone())
         .await;
     let data = a_view.data();
     assert_eq!(data["connection"]["hasWebConnectorPassword"], false);
     assert_eq!(data["connection"]["runEveryMinutes"], 15);
-    assert_eq!(data["wizard"]["progressPercent"], 0);
+    assert_eq!(data["wizard"]["progressPercent"], 14, "A's one saved step of seven");
+    assert_eq!(data["settings"]["notifications"]["emails"], "a@tenant.example");
     assert_eq!(data["salesTaxMappings"], json!([{ "region": "NY" }]));
     assert!(data["apiTokens"][0]["revokedAt"].is_null());
 

@@ -1,0 +1,259 @@
+//! Storing wizard steps. A step's settings and the log entry telling of the save commit
+//! together: the log never tells of a save that was lost, nor misses one that was kept.
+//!
+//! On SQLite, which writes one transaction at a time, the saves arriving together are stored
+//! together (group commit, as webhook deliveries are): one upsert of the steps, one insert of
+//! the log entries and one commit for all of them, in SQLite's write turn. Saved one by one,
+//! each in its own transaction, 32 clients saving at once spent most of their time waiting for
+//! SQLite's lock, and a save's two statements were two trips to the connection's thread.
+//! PostgreSQL stores each save in its own transaction, as its connections write side by side.
+
+use chrono::Utc;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{DatabaseConnection, EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::steps::WizardStepKind;
+use crate::db::WriteGate;
+use crate::db_enum;
+use crate::entities::wizard_step;
+use crate::error::{ServiceError, ServiceResult};
+use crate::transaction_log::service::{LogEntry, insert_log_entries};
+use crate::transaction_log::{LogBus, LogKind, NewLogEntry};
+
+/// Saves stored in one transaction, at most.
+const GROUP: usize = 128;
+
+/// One step's settings, to be stored for a connection the caller was found to own.
+pub struct StepSave {
+    pub connection_id: Uuid,
+    pub step: WizardStepKind,
+    pub data: serde_json::Value,
+}
+
+impl StepSave {
+    fn log_entry(&self) -> NewLogEntry {
+        NewLogEntry::info(
+            self.connection_id,
+            LogKind::SettingsSaved,
+            format!("{} settings saved (step {} of 7)", self.step.title(), self.step.number()),
+        )
+        .with_details(self.data.clone())
+    }
+}
+
+struct Waiting {
+    save: StepSave,
+    reply: oneshot::Sender<ServiceResult<()>>,
+}
+
+/// Stores step saves: through the one task that groups them (SQLite), or directly.
+#[derive(Clone)]
+pub struct StepWriter {
+    sender: Option<mpsc::Sender<Waiting>>,
+    db: DatabaseConnection,
+    bus: LogBus,
+}
+
+impl StepWriter {
+    /// Starts the storing task where writers take turns (SQLite); log entries are published
+    /// on `bus` once committed.
+    pub fn spawn(db: DatabaseConnection, gate: WriteGate, bus: LogBus) -> Self {
+        if !gate.takes_turns() {
+            return Self { sender: None, db, bus };
+        }
+        let (sender, mut receiver) = mpsc::channel::<Waiting>(GROUP * 8);
+        let (task_db, task_bus) = (db.clone(), bus.clone());
+        tokio::spawn(async move {
+            let mut group = Vec::with_capacity(GROUP);
+            // Takes what is waiting, without waiting for more: a lone save is stored at once.
+            while receiver.recv_many(&mut group, GROUP).await > 0 {
+                let _turn = gate.enter().await;
+                // Those that arrived while the turn was someone else's join this group.
+                while group.len() < GROUP
+                    && let Ok(waiting) = receiver.try_recv()
+                {
+                    group.push(waiting);
+                }
+                let saves: Vec<&StepSave> = group.iter().map(|w| &w.save).collect();
+                match write(&task_db, &saves).await {
+                    Ok(entries) => {
+                        publish(&task_bus, entries);
+                        for waiting in group.drain(..) {
+                            let _ = waiting.reply.send(Ok(()));
+                        }
+                    }
+                    // One save that cannot be stored (its connection gone from under it) must
+                    // not fail the others: each is tried again on its own, and told its fate.
+                    Err(_) if group.len() > 1 => {
+                        for waiting in group.drain(..) {
+                            let outcome = write(&task_db, &[&waiting.save]).await.map(|e| publish(&task_bus, e));
+                            let _ = waiting.reply.send(outcome);
+                        }
+                    }
+                    Err(err) => {
+                        if let Some(waiting) = group.pop() {
+                            let _ = waiting.reply.send(Err(err));
+                        }
+                    }
+                }
+            }
+        });
+        Self { sender: Some(sender), db, bus }
+    }
+
+    /// Stores the step and its log entry; returns once both are committed.
+    pub async fn save(&self, save: StepSave) -> ServiceResult<()> {
+        let Some(sender) = &self.sender else {
+            let entries = write(&self.db, &[&save]).await?;
+            publish(&self.bus, entries);
+            return Ok(());
+        };
+        let (reply, answer) = oneshot::channel();
+        // The task ends only with the server.
+        sender.send(Waiting { save, reply }).await.map_err(|_| ServiceError::Unavailable)?;
+        answer.await.map_err(|_| ServiceError::Unavailable)?
+    }
+}
+
+fn publish(bus: &LogBus, entries: Vec<LogEntry>) {
+    for entry in entries {
+        bus.publish(entry);
+    }
+}
+
+/// One transaction for the saves, in the order given; the log entries as stored.
+async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Vec<LogEntry>> {
+    let now = Utc::now();
+    // One row per connection and step, the last save of it winning, as if stored one after
+    // the other (PostgreSQL refuses an upsert that would touch a row twice).
+    let mut rows: Vec<&StepSave> = Vec::with_capacity(saves.len());
+    for save in saves {
+        match rows.iter_mut().find(|kept| kept.connection_id == save.connection_id && kept.step == save.step) {
+            Some(kept) => *kept = save,
+            None => rows.push(save),
+        }
+    }
+    let rows = rows.into_iter().map(|save| wizard_step::ActiveModel {
+        connection_id: Set(save.connection_id),
+        step: Set(db_enum::to_db(&save.step)),
+        data: Set(save.data.clone()),
+        saved_at: Set(now),
+    });
+    // SQLite: take the write lock at once, as a Web Connector call does.
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    let txn = db.begin_with_options(options).await?;
+    wizard_step::Entity::insert_many(rows)
+        .on_conflict(
+            OnConflict::columns([wizard_step::Column::ConnectionId, wizard_step::Column::Step])
+                .update_columns([wizard_step::Column::Data, wizard_step::Column::SavedAt])
+                .to_owned(),
+        )
+        .exec_without_returning(&txn)
+        .await?;
+    let entries = insert_log_entries(&txn, saves.iter().map(|save| save.log_entry()).collect()).await?;
+    txn.commit().await?;
+    Ok(entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use chrono::Utc;
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+    use serde_json::json;
+    use uuid::Uuid;
+
+    use super::{StepSave, StepWriter};
+    use crate::accounts::{Caller, CallerKind};
+    use crate::db::WriteGate;
+    use crate::entities::{merchant, transaction_log_entry, wizard_step};
+    use crate::transaction_log::{LogBus, LogKind};
+    use crate::wizard::WizardStepKind;
+
+    #[tokio::test]
+    async fn saves_arriving_together_commit_together_and_one_that_cannot_be_stored_fails_alone() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()))
+            .await
+            .expect("a database");
+        crate::db::migrate(&db).await.expect("migrations");
+        let merchant_id = Uuid::now_v7();
+        merchant::ActiveModel {
+            id: Set(merchant_id),
+            email: Set("steps@shop.example".to_owned()),
+            password_hash: Set("not a real hash".to_owned()),
+            time_zone: Set("UTC".to_owned()),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&db)
+        .await
+        .expect("a merchant");
+        let caller = Caller { merchant_id, kind: CallerKind::Session };
+        let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
+            .await
+            .expect("a connection");
+
+        let gate = WriteGate::for_database(&db);
+        let bus = LogBus::new();
+        let mut published = bus.subscribe();
+        let writer = StepWriter::spawn(db.clone(), gate.clone(), bus);
+        // Someone else's turn holds the writer back, so the three saves meet in one group.
+        let turn = gate.enter().await;
+        let save = |connection_id: Uuid, emails: &str| {
+            let (writer, data) = (writer.clone(), json!({ "emails": emails }));
+            tokio::spawn(async move {
+                writer.save(StepSave { connection_id, step: WizardStepKind::Notifications, data }).await
+            })
+        };
+        let first = save(connection.id, "first@shop.example");
+        let nowhere = save(Uuid::now_v7(), "nowhere@shop.example");
+        let last = save(connection.id, "last@shop.example");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(turn);
+        assert!(first.await.expect("a task").is_ok());
+        assert!(nowhere.await.expect("a task").is_err(), "no such connection");
+        assert!(last.await.expect("a task").is_ok());
+
+        let step = wizard_step::Entity::find()
+            .filter(wizard_step::Column::ConnectionId.eq(connection.id))
+            .one(&db)
+            .await
+            .expect("read")
+            .expect("the step");
+        assert_eq!(step.data, json!({ "emails": "last@shop.example" }), "the later save wins");
+        let logged: Vec<_> = transaction_log_entry::Entity::find()
+            .filter(transaction_log_entry::Column::ConnectionId.eq(connection.id))
+            .filter(transaction_log_entry::Column::Kind.eq(crate::db_enum::to_db(&LogKind::SettingsSaved)))
+            .order_by_asc(transaction_log_entry::Column::Id)
+            .all(&db)
+            .await
+            .expect("read")
+            .into_iter()
+            .map(|entry| entry.details)
+            .collect();
+        assert_eq!(
+            logged,
+            [Some(json!({ "emails": "first@shop.example" })), Some(json!({ "emails": "last@shop.example" }))]
+        );
+        for emails in ["first@shop.example", "last@shop.example"] {
+            let entry = published.recv().await.expect("a published entry");
+            assert_eq!(entry.details, Some(json!({ "emails": emails })), "published once stored, in order");
+        }
+        assert!(published.try_recv().is_err(), "nothing published for the save that failed");
+
+        // Two that can be stored meet in one group: one statement gives their entries one time.
+        let turn = gate.enter().await;
+        let (one, two) = (save(connection.id, "one@shop.example"), save(connection.id, "two@shop.example"));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        drop(turn);
+        assert!(one.await.expect("a task").is_ok() && two.await.expect("a task").is_ok());
+        let (one, two) = (published.recv().await.expect("one"), published.recv().await.expect("two"));
+        assert_eq!(one.details, Some(json!({ "emails": "one@shop.example" })));
+        assert_eq!(two.details, Some(json!({ "emails": "two@shop.example" })));
+        assert_eq!(one.created_at, two.created_at, "stored by one statement");
+    }
+}
