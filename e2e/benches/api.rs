@@ -1,6 +1,7 @@
 //! The API under load, against the release server started with its benchmark yardsticks
 //! (`--bench-endpoints`): a GraphQL mutation over HTTP from 32 connections next to an axum
-//! JSON echo on the same server; `transactionLogEntries` fanned out to 100 and 1,000
+//! JSON echo on the same server (and, for reference, `{ __typename }` with and without a
+//! token, which split the mutation's cost); `transactionLogEntries` fanned out to 100 and 1,000
 //! websocket subscribers next to a raw websocket broadcast of the same JSON; the server's
 //! resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to its
 //! yardstick, measured by the same client in the same run. Every GraphQL answer is checked
@@ -67,7 +68,7 @@ fn measure() -> (Vec<String>, bool) {
     let mut rows = Vec::new();
     let mut missed = false;
 
-    let (graphql, echo) = runtime.block_on(http_load(&merchant));
+    let (graphql, references, echo) = runtime.block_on(http_load(&merchant));
     let throughput = graphql.per_second / echo.per_second;
     let tail = graphql.p99.as_secs_f64() / echo.p99.as_secs_f64();
     missed |= throughput < 0.5 || tail > 2.0;
@@ -80,6 +81,14 @@ fn measure() -> (Vec<String>, bool) {
         ms(graphql.p99),
         ms(echo.p99)
     ));
+    for (what, load) in references {
+        rows.push(format!(
+            "| for reference: {what} | {:.0}/s | axum JSON echo {:.0}/s | {:.2}× | — |",
+            load.per_second,
+            echo.per_second,
+            load.per_second / echo.per_second
+        ));
+    }
 
     let mut with_subscribers = 0;
     for clients in [100, 1_000] {
@@ -130,8 +139,10 @@ struct Load {
     p99: Duration,
 }
 
-/// The mutation, then the echo, each from `CONNECTIONS` keep-alive connections for `LOAD`.
-async fn http_load(merchant: &Merchant) -> (Load, Load) {
+/// The mutation, the reference queries, then the echo, each from `CONNECTIONS` keep-alive
+/// connections for `LOAD`. The references split the mutation's cost: `{ __typename }` is
+/// GraphQL over HTTP with nothing behind it, and with a token it also checks the caller.
+async fn http_load(merchant: &Merchant) -> (Load, Vec<(&'static str, Load)>, Load) {
     let variables = json!({
         "c": merchant.connection_id,
         "i": { "emails": "books@shop.example", "dailyLogEmail": true, "notifyCustomerCreated": true, "notifyItemCreated": false }
@@ -141,12 +152,21 @@ async fn http_load(merchant: &Merchant) -> (Load, Load) {
         answer.get("errors").is_none() && answer["data"]["saveNotificationSettings"]["saved"]["dailyLogEmail"] == true
     })
     .await;
+    let typename = Arc::new(serde_json::to_vec(&json!({ "query": "{ __typename }" })).expect("JSON"));
+    let plain = |answer: &Value| answer.get("errors").is_none() && answer["data"]["__typename"] == "QueryRoot";
+    let mut references = Vec::new();
+    for (what, token) in [
+        ("GraphQL `{ __typename }`, no token", None),
+        ("GraphQL `{ __typename }` with the session token", Some(merchant.token.clone())),
+    ] {
+        references.push((what, hammer(merchant.server.url("/graphql"), token, typename.clone(), plain).await));
+    }
     let echo = hammer(merchant.server.url("/bench/echo"), None, body.clone(), {
         let sent: Value = serde_json::from_slice(&body).expect("JSON");
         move |answer| *answer == sent
     })
     .await;
-    (graphql, echo)
+    (graphql, references, echo)
 }
 
 async fn hammer(
