@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use serde::{Serialize, de::DeserializeOwned};
 use uuid::Uuid;
@@ -22,7 +22,8 @@ use crate::entities::{qb_connection, sales_tax_mapping, wizard_step};
 use crate::error::{FieldError, ServiceError, ServiceResult};
 use crate::quickbooks_lists::service::{entries, read_status};
 use crate::quickbooks_lists::{ListKind, ListSnapshot};
-use crate::transaction_log::{LogBus, LogKind, NewLogEntry, record_log_entry};
+use crate::transaction_log::service::insert_log_entry;
+use crate::transaction_log::{LogBus, LogKind, NewLogEntry};
 
 /// Everything the wizard shows for one connection.
 #[derive(Debug, Clone)]
@@ -254,12 +255,13 @@ pub async fn complete_setup(
     if connection.setup_completed_at.is_some() {
         return Ok(state);
     }
+    // The completion and the log entry telling of it commit together.
+    let txn = db.begin().await?;
     let mut active: qb_connection::ActiveModel = connection.into();
     active.setup_completed_at = Set(Some(Utc::now()));
-    let connection = active.update(db).await?;
-    record_log_entry(
-        db,
-        bus,
+    let connection = active.update(&txn).await?;
+    let entry = insert_log_entry(
+        &txn,
         NewLogEntry::info(
             connection.id,
             LogKind::SetupCompleted,
@@ -267,6 +269,8 @@ pub async fn complete_setup(
         ),
     )
     .await?;
+    txn.commit().await?;
+    bus.publish(entry);
     load(db, &connection).await
 }
 
@@ -400,7 +404,14 @@ pub async fn import_mappings(
         }
     }
     let count = unique.len();
-    let txn = db.begin().await?;
+    // SQLite: the write lock from the start; a transaction that reads first and writes later
+    // would fail, not wait, if another connection wrote in between.
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
     let existing = if replace {
         sales_tax_mapping::Entity::delete_many()
             .filter(sales_tax_mapping::Column::ConnectionId.eq(ctx.connection.id))
@@ -413,10 +424,8 @@ pub async fn import_mappings(
     for row in unique {
         upsert_mapping(&txn, &existing, ctx.connection.id, row).await?;
     }
-    txn.commit().await?;
-    record_log_entry(
-        db,
-        bus,
+    let entry = insert_log_entry(
+        &txn,
         NewLogEntry::info(
             ctx.connection.id,
             LogKind::SettingsSaved,
@@ -424,5 +433,7 @@ pub async fn import_mappings(
         ),
     )
     .await?;
+    txn.commit().await?;
+    bus.publish(entry);
     mappings(db, ctx.connection.id).await
 }
