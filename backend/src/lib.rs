@@ -26,6 +26,8 @@ pub mod quickbooks_lists;
 pub mod quickbooks_sales;
 pub mod replicas;
 pub mod stores;
+#[cfg(test)]
+mod test_support;
 pub mod transaction_log;
 pub mod web_connector;
 pub mod webhooks;

@@ -50,32 +50,20 @@ impl KnownAccounts {
 mod tests {
     use super::KnownAccounts;
     use crate::entities::merchant;
-    use chrono::Utc;
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    use crate::test_support::{merchant, migrated_sqlite};
+    use sea_orm::EntityTrait;
     use std::time::Duration;
     use uuid::Uuid;
 
     #[tokio::test]
     async fn an_account_found_is_believed_for_a_while_and_one_not_found_never() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()))
-            .await
-            .expect("a database");
-        crate::db::migrate(&db).await.expect("migrations");
+        let (_dir, db) = migrated_sqlite().await;
         let known = KnownAccounts::fresh_for(Duration::from_millis(300));
-        let id = Uuid::now_v7();
-        assert!(!known.exists(&db, id).await.expect("read"), "no such account yet");
-        merchant::ActiveModel {
-            id: Set(id),
-            email: Set("kept@shop.example".to_owned()),
-            password_hash: Set("not a real hash".to_owned()),
-            time_zone: Set("UTC".to_owned()),
-            created_at: Set(Utc::now()),
-        }
-        .insert(&db)
-        .await
-        .expect("a merchant");
-        assert!(known.exists(&db, id).await.expect("read"), "an account not found was not kept");
+        let missing = Uuid::now_v7();
+        assert!(!known.exists(&db, missing).await.expect("read"), "no such account");
+        assert!(known.0.get(&missing).is_none(), "an account not found is not kept");
+        let id = merchant(&db, "kept@shop.example").await;
+        assert!(known.exists(&db, id).await.expect("read"));
         merchant::Entity::delete_by_id(id).exec(&db).await.expect("delete");
         assert!(known.exists(&db, id).await.expect("kept"), "believed while fresh");
         tokio::time::sleep(Duration::from_millis(400)).await;

@@ -162,36 +162,21 @@ async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Ve
 mod tests {
     use std::time::Duration;
 
-    use chrono::Utc;
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
     use serde_json::json;
     use uuid::Uuid;
 
     use super::{StepSave, StepWriter};
     use crate::accounts::{Caller, CallerKind};
     use crate::db::WriteGate;
-    use crate::entities::{merchant, transaction_log_entry, wizard_step};
+    use crate::entities::{transaction_log_entry, wizard_step};
     use crate::transaction_log::{LogBus, LogKind};
     use crate::wizard::WizardStepKind;
 
     #[tokio::test]
     async fn saves_arriving_together_commit_together_and_one_that_cannot_be_stored_fails_alone() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let db = crate::db::connect(&format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display()))
-            .await
-            .expect("a database");
-        crate::db::migrate(&db).await.expect("migrations");
-        let merchant_id = Uuid::now_v7();
-        merchant::ActiveModel {
-            id: Set(merchant_id),
-            email: Set("steps@shop.example".to_owned()),
-            password_hash: Set("not a real hash".to_owned()),
-            time_zone: Set("UTC".to_owned()),
-            created_at: Set(Utc::now()),
-        }
-        .insert(&db)
-        .await
-        .expect("a merchant");
+        let (_dir, db) = crate::test_support::migrated_sqlite().await;
+        let merchant_id = crate::test_support::merchant(&db, "steps@shop.example").await;
         let caller = Caller { merchant_id, kind: CallerKind::Session };
         let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
             .await
