@@ -180,6 +180,29 @@ pub fn is_deadlock(err: &DbErr) -> bool {
     matches!(sqlx.as_ref(), sqlx::Error::Database(db) if db.code().as_deref() == Some("40P01"))
 }
 
+/// Whether the database could not be reached at all (down, restarting, refusing connections,
+/// or it ended our connection), as opposed to a statement that failed: the caller is told to
+/// try again shortly, not that something broke. A connection the pool already held fails with
+/// PostgreSQL's "terminating connection" (SQLSTATE class 57P) or an I/O error, not as a failed
+/// acquire.
+pub fn is_unreachable(err: &DbErr) -> bool {
+    use sea_orm::{RuntimeErr, sqlx};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(sqlx)) | DbErr::Query(RuntimeErr::SqlxError(sqlx)) => match sqlx.as_ref() {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => {
+                true
+            }
+            // Class 08: connection exception; 57P: the server is shutting down or starting.
+            sqlx::Error::Database(db) => {
+                db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P"))
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// The file behind a SQLite URL (`sqlite://path?opts` or `sqlite:path`), if it names one.
 fn sqlite_file_path(url: &str) -> Option<&str> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
@@ -222,6 +245,18 @@ mod tests {
                 held.push(connection);
             }
         }
+    }
+
+    #[test]
+    fn a_lost_connection_is_unreachable_and_a_failed_statement_is_not() {
+        use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr, sqlx};
+        let sqlx_err = |err: sqlx::Error| DbErr::Query(RuntimeErr::SqlxError(err.into()));
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(super::is_unreachable(&sqlx_err(sqlx::Error::Io(reset))));
+        assert!(super::is_unreachable(&sqlx_err(sqlx::Error::PoolTimedOut)));
+        assert!(super::is_unreachable(&DbErr::ConnectionAcquire(ConnAcquireErr::Timeout)));
+        assert!(!super::is_unreachable(&sqlx_err(sqlx::Error::RowNotFound)));
+        assert!(!super::is_unreachable(&DbErr::RecordNotFound("a merchant".to_owned())));
     }
 
     #[test]

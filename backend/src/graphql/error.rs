@@ -18,12 +18,6 @@ impl From<ApiError> for async_graphql::Error {
     }
 }
 
-/// Whether the database could not be reached at all (down, restarting, refusing
-/// connections), as opposed to a query that failed.
-fn unreachable(err: &sea_orm::DbErr) -> bool {
-    matches!(err, sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_))
-}
-
 impl From<ServiceError> for ApiError {
     fn from(err: ServiceError) -> Self {
         let code = match &err {
@@ -34,11 +28,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(_) => "CONFLICT",
             ServiceError::TooManyAttempts { .. } => "TOO_MANY_REQUESTS",
             ServiceError::Unavailable => "UNAVAILABLE",
-            ServiceError::Database(db) if unreachable(db) => "UNAVAILABLE",
+            ServiceError::Database(db) if crate::db::is_unreachable(db) => "UNAVAILABLE",
             ServiceError::Database(_) | ServiceError::Internal(_) => "INTERNAL",
         };
         let message = match &err {
-            ServiceError::Database(db) if unreachable(db) => {
+            ServiceError::Database(db) if crate::db::is_unreachable(db) => {
                 tracing::warn!(error = %db, "the database cannot be reached");
                 ServiceError::Unavailable.to_string()
             }

@@ -3,7 +3,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::{TestApp, on_both_databases};
 
-on_both_databases!(health_and_readiness_answer, graphiql_is_served_and_oversized_bodies_are_refused);
+on_both_databases!(
+    health_and_readiness_answer,
+    graphiql_is_served_and_oversized_bodies_are_refused,
+    a_database_that_ended_our_sessions_is_unavailable_not_an_internal_error,
+);
 
 async fn health_and_readiness_answer(app: &TestApp) {
     let health = app.client.get(app.url("/healthz")).send().await.unwrap();
@@ -12,6 +16,31 @@ async fn health_and_readiness_answer(app: &TestApp) {
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.unwrap();
     assert_eq!(body["database"], "reachable");
+}
+
+/// PostgreSQL restarted under a running server: the connections its pool holds are dead, and
+/// the first statement on one fails with "terminating connection" (or an I/O error), not as a
+/// failed acquire. The caller is told to try again shortly, and the server recovers by itself.
+async fn a_database_that_ended_our_sessions_is_unavailable_not_an_internal_error(app: &TestApp) {
+    let merchant = app.sign_up("restart@shop.example").await;
+    let token = Some(merchant.access_token.as_str());
+    assert_eq!(app.graphql(token, "{ connections { id } }", json!({})).await.data()["connections"], json!([]));
+    if !app.end_database_sessions().await {
+        return; // SQLite lives in the process: nothing can end its sessions.
+    }
+    let answer = app.graphql(token, "{ connections { id } }", json!({})).await;
+    assert_eq!(answer.code(), "UNAVAILABLE", "{}", answer.0);
+    assert!(answer.message().contains("try again shortly"), "{}", answer.0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let again = app.graphql(token, "{ connections { id } }", json!({})).await;
+        if again.0["errors"].is_null() {
+            break;
+        }
+        assert_eq!(again.code(), "UNAVAILABLE", "{}", again.0);
+        assert!(std::time::Instant::now() < deadline, "the server did not recover by itself");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 async fn graphiql_is_served_and_oversized_bodies_are_refused(app: &TestApp) {

@@ -104,6 +104,25 @@ fn with_database_name(url: &str, name: &str) -> String {
     }
 }
 
+impl TestApp {
+    /// Ends every PostgreSQL session of this app's database, as a server restart does, and
+    /// says whether it did (false on SQLite). The app's pool still holds the dead connections.
+    pub async fn end_database_sessions(&self) -> bool {
+        let Some((base, name)) = &self.postgres_database else {
+            return false;
+        };
+        let admin = Database::connect(base.as_str()).await.expect("connect to LEDGERBRIDGE_TEST_POSTGRES_URL");
+        admin
+            .execute_unprepared(&format!(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+            ))
+            .await
+            .expect("end the app's sessions");
+        admin.close().await.ok();
+        true
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
