@@ -152,6 +152,28 @@ impl WriteGate {
             None => None,
         }
     }
+
+    /// For a task storing what requests send it, many per commit (group commit): waits until
+    /// `receiver` holds something and takes it without waiting for more, so a lone request is
+    /// stored at once; then waits for the turn to write, and adds to `group` whatever arrived
+    /// while the turn was someone else's, up to `max`. `None` once every sender is gone.
+    pub async fn gather<T>(
+        &self,
+        receiver: &mut tokio::sync::mpsc::Receiver<T>,
+        group: &mut Vec<T>,
+        max: usize,
+    ) -> Option<Option<tokio::sync::MutexGuard<'_, ()>>> {
+        if receiver.recv_many(group, max).await == 0 {
+            return None;
+        }
+        let turn = self.enter().await;
+        while group.len() < max
+            && let Ok(item) = receiver.try_recv()
+        {
+            group.push(item);
+        }
+        Some(turn)
+    }
 }
 
 /// What the services run their statements on: the pool, or a transaction a caller opened

@@ -46,19 +46,11 @@ impl IntakeWriter {
         let (task_db, task_stored) = (db.clone(), stored.clone());
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
-            // Takes what is waiting, without waiting for more: a lone request is stored at once.
-            while receiver.recv_many(&mut group, GROUP).await > 0 {
-                let outcome = {
-                    let _turn = gate.enter().await;
-                    // Those that arrived while the turn was someone else's (the intake worker's
-                    // batch, a Web Connector call) join this group: one commit for them all.
-                    while group.len() < GROUP
-                        && let Ok(waiting) = receiver.try_recv()
-                    {
-                        group.push(waiting);
-                    }
-                    insert(&task_db, group.iter().map(|w| w.row.clone()).collect()).await
-                };
+            // Those that arrive while the turn is someone else's (the intake worker's batch, a
+            // Web Connector call) join the group: one commit for them all.
+            while let Some(turn) = gate.gather(&mut receiver, &mut group, GROUP).await {
+                let outcome = insert(&task_db, group.iter().map(|w| w.row.clone()).collect()).await;
+                drop(turn);
                 match outcome {
                     Ok(inserted) => {
                         for waiting in group.drain(..) {

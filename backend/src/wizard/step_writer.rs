@@ -67,15 +67,8 @@ impl StepWriter {
         let (task_db, task_bus) = (db.clone(), bus.clone());
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
-            // Takes what is waiting, without waiting for more: a lone save is stored at once.
-            while receiver.recv_many(&mut group, GROUP).await > 0 {
-                let _turn = gate.enter().await;
-                // Those that arrived while the turn was someone else's join this group.
-                while group.len() < GROUP
-                    && let Ok(waiting) = receiver.try_recv()
-                {
-                    group.push(waiting);
-                }
+            // The turn is held through the replies: a failed group's retries write too.
+            while let Some(_turn) = gate.gather(&mut receiver, &mut group, GROUP).await {
                 let saves: Vec<&StepSave> = group.iter().map(|w| &w.save).collect();
                 match write(&task_db, &saves).await {
                     Ok(entries) => {
