@@ -1,11 +1,13 @@
 //! The GraphQL API: the schema assembled from each domain's query, mutation and
 //! subscription objects, plus the HTTP and websocket routes that serve it.
 mod context;
+mod documents;
 mod error;
 pub mod routes;
 mod server_info;
 
 pub use context::{RequestAuth, app, caller, parse_id};
+pub use documents::ParsedDocuments;
 pub use error::{ApiError, ApiResult};
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};

@@ -35,7 +35,7 @@ pub const MAX_BATCH: usize = 10;
 
 #[tracing::instrument(name = "graphql request", skip_all)]
 async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLBatchRequest) -> Response {
-    let batch = request.into_inner();
+    let mut batch = request.into_inner();
     if let BatchRequest::Batch(operations) = &batch
         && operations.len() > MAX_BATCH
     {
@@ -49,6 +49,9 @@ async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: Gr
             extensions
         });
         return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
+    }
+    for operation in batch.iter_mut() {
+        state.documents.prepare(operation);
     }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let auth = resolve_auth(&state.app, header).await;

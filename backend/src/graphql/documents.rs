@@ -1,0 +1,120 @@
+//! Parsed GraphQL documents, kept by their text. The dashboard and partner scripts send the
+//! same few documents over and over with new variables, and parsing one (async-graphql's pest
+//! grammar) was about a tenth of the server's time for a small mutation. A kept document is
+//! still validated against the schema and its limits on every request; only the parse is
+//! skipped. A document that does not parse is never kept: the schema parses it again and
+//! reports the error as it always does.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_graphql::parser::types::ExecutableDocument;
+use hashlink::LruCache;
+
+/// Documents kept, the least recently used dropped first.
+const KEPT: usize = 256;
+/// A longer document is parsed every time: clients that send such are rare, and one entry
+/// must not hold much memory.
+const LONGEST_KEPT: usize = 16 * 1024;
+
+pub struct ParsedDocuments {
+    kept: Mutex<LruCache<Box<str>, Arc<ExecutableDocument>>>,
+}
+
+impl Default for ParsedDocuments {
+    fn default() -> Self {
+        Self { kept: Mutex::new(LruCache::new(KEPT)) }
+    }
+}
+
+impl ParsedDocuments {
+    /// Gives the request its parsed document: the kept one when its text was seen before,
+    /// else parsed now and kept.
+    pub fn prepare(&self, request: &mut async_graphql::Request) {
+        if request.query.len() > LONGEST_KEPT {
+            return;
+        }
+        // The map only holds finished documents, so a panic elsewhere cannot leave it half-made.
+        let found = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(request.query.as_str()).cloned();
+        match found {
+            Some(document) => request.set_parsed_query(ExecutableDocument::clone(&document)),
+            None => {
+                if let Ok(document) = request.parsed_query() {
+                    let document = Arc::new(document.clone());
+                    let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+                    kept.insert(request.query.as_str().into(), document);
+                }
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        self.kept.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Request, Schema, Variables};
+    use serde_json::json;
+
+    use std::sync::Arc;
+
+    use super::{KEPT, ParsedDocuments};
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn double(&self, n: i32) -> i32 {
+            n * 2
+        }
+    }
+
+    async fn run(documents: &ParsedDocuments, query: &str, variables: serde_json::Value) -> serde_json::Value {
+        let schema = Schema::new(Query, EmptyMutation, EmptySubscription);
+        let mut request = Request::new(query).variables(Variables::from_json(variables));
+        documents.prepare(&mut request);
+        serde_json::to_value(schema.execute(request).await).expect("a response as JSON")
+    }
+
+    #[tokio::test]
+    async fn a_kept_document_answers_each_request_with_its_own_variables() {
+        let documents = ParsedDocuments::default();
+        let query = "query($n: Int!) { double(n: $n) }";
+        assert_eq!(run(&documents, query, json!({ "n": 2 })).await["data"], json!({ "double": 4 }));
+        assert_eq!(documents.len(), 1);
+        assert_eq!(run(&documents, query, json!({ "n": 21 })).await["data"], json!({ "double": 42 }));
+        assert_eq!(documents.len(), 1);
+        // Validation still runs on a kept document: a wrong variable type is still an error.
+        let wrong = run(&documents, query, json!({ "n": "many" })).await;
+        assert!(wrong["errors"][0]["message"].as_str().is_some_and(|m| m.contains("Int")), "{wrong}");
+    }
+
+    #[tokio::test]
+    async fn a_text_seen_before_is_answered_from_the_kept_document() {
+        let documents = ParsedDocuments::default();
+        // Plant another document under a text: only a request that used the kept one gets 6.
+        let planted = async_graphql::parser::parse_query("{ double(n: 3) }").expect("a document");
+        documents.kept.lock().expect("the lock").insert("{ double(n: 1) }".into(), Arc::new(planted));
+        assert_eq!(run(&documents, "{ double(n: 1) }", json!({})).await["data"], json!({ "double": 6 }));
+    }
+
+    #[tokio::test]
+    async fn a_document_that_does_not_parse_is_reported_and_not_kept() {
+        let documents = ParsedDocuments::default();
+        let broken = run(&documents, "{ double(n: ", json!({})).await;
+        assert!(broken["errors"][0]["message"].is_string(), "{broken}");
+        assert_eq!(documents.len(), 0);
+    }
+
+    #[tokio::test]
+    async fn at_most_a_fixed_number_are_kept() {
+        let documents = ParsedDocuments::default();
+        for n in 0..KEPT + 10 {
+            let answer = run(&documents, &format!("{{ double(n: {n}) }}"), json!({})).await;
+            assert_eq!(answer["data"]["double"], json!(n * 2));
+        }
+        assert_eq!(documents.len(), KEPT);
+    }
+}
