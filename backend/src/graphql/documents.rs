@@ -10,19 +10,44 @@ use std::sync::{Arc, Mutex, PoisonError};
 use async_graphql::parser::types::ExecutableDocument;
 use hashlink::LruCache;
 
-/// Documents kept, the least recently used dropped first.
+/// Documents kept at most, the least recently used dropped first.
 const KEPT: usize = 256;
-/// A longer document is parsed every time: clients that send such are rare, and one entry
-/// must not hold much memory.
+/// Their text at most, in bytes: a parsed document takes several times its text, and clients
+/// sending many large distinct documents must not grow the server by more than a few MB.
+/// The dashboard's every operation together is under 10 KiB.
+const KEPT_TEXT: usize = 256 * 1024;
+/// A longer document is parsed every time: clients that send such are rare.
 const LONGEST_KEPT: usize = 16 * 1024;
 
+#[derive(Default)]
 pub struct ParsedDocuments {
-    kept: Mutex<LruCache<Box<str>, Arc<ExecutableDocument>>>,
+    kept: Mutex<Kept>,
 }
 
-impl Default for ParsedDocuments {
+struct Kept {
+    documents: LruCache<Box<str>, Arc<ExecutableDocument>>,
+    /// The length of the texts in `documents`.
+    text: usize,
+}
+
+impl Default for Kept {
     fn default() -> Self {
-        Self { kept: Mutex::new(LruCache::new(KEPT)) }
+        Self { documents: LruCache::new_unbounded(), text: 0 }
+    }
+}
+
+impl Kept {
+    fn insert(&mut self, text: &str, document: Arc<ExecutableDocument>) {
+        if self.documents.remove(text).is_some() {
+            self.text -= text.len();
+        }
+        while self.documents.len() >= KEPT || (self.text + text.len() > KEPT_TEXT && !self.documents.is_empty()) {
+            if let Some((dropped, _)) = self.documents.remove_lru() {
+                self.text -= dropped.len();
+            }
+        }
+        self.documents.insert(text.into(), document);
+        self.text += text.len();
     }
 }
 
@@ -34,22 +59,24 @@ impl ParsedDocuments {
             return;
         }
         // The map only holds finished documents, so a panic elsewhere cannot leave it half-made.
-        let found = self.kept.lock().unwrap_or_else(PoisonError::into_inner).get(request.query.as_str()).cloned();
+        let found =
+            self.kept.lock().unwrap_or_else(PoisonError::into_inner).documents.get(request.query.as_str()).cloned();
         match found {
             Some(document) => request.set_parsed_query(ExecutableDocument::clone(&document)),
             None => {
                 if let Ok(document) = request.parsed_query() {
                     let document = Arc::new(document.clone());
-                    let mut kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
-                    kept.insert(request.query.as_str().into(), document);
+                    self.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(&request.query, document);
                 }
             }
         }
     }
 
+    /// How many documents are kept, and the length of their texts.
     #[cfg(test)]
-    fn len(&self) -> usize {
-        self.kept.lock().unwrap_or_else(PoisonError::into_inner).len()
+    fn held(&self) -> (usize, usize) {
+        let kept = self.kept.lock().unwrap_or_else(PoisonError::into_inner);
+        (kept.documents.len(), kept.text)
     }
 }
 
@@ -60,7 +87,7 @@ mod tests {
 
     use std::sync::Arc;
 
-    use super::{KEPT, ParsedDocuments};
+    use super::{KEPT, KEPT_TEXT, LONGEST_KEPT, ParsedDocuments};
 
     struct Query;
 
@@ -83,9 +110,9 @@ mod tests {
         let documents = ParsedDocuments::default();
         let query = "query($n: Int!) { double(n: $n) }";
         assert_eq!(run(&documents, query, json!({ "n": 2 })).await["data"], json!({ "double": 4 }));
-        assert_eq!(documents.len(), 1);
+        assert_eq!(documents.held(), (1, query.len()));
         assert_eq!(run(&documents, query, json!({ "n": 21 })).await["data"], json!({ "double": 42 }));
-        assert_eq!(documents.len(), 1);
+        assert_eq!(documents.held(), (1, query.len()));
         // Validation still runs on a kept document: a wrong variable type is still an error.
         let wrong = run(&documents, query, json!({ "n": "many" })).await;
         assert!(wrong["errors"][0]["message"].as_str().is_some_and(|m| m.contains("Int")), "{wrong}");
@@ -96,7 +123,7 @@ mod tests {
         let documents = ParsedDocuments::default();
         // Plant another document under a text: only a request that used the kept one gets 6.
         let planted = async_graphql::parser::parse_query("{ double(n: 3) }").expect("a document");
-        documents.kept.lock().expect("the lock").insert("{ double(n: 1) }".into(), Arc::new(planted));
+        documents.kept.lock().expect("the lock").insert("{ double(n: 1) }", Arc::new(planted));
         assert_eq!(run(&documents, "{ double(n: 1) }", json!({})).await["data"], json!({ "double": 6 }));
     }
 
@@ -105,7 +132,7 @@ mod tests {
         let documents = ParsedDocuments::default();
         let broken = run(&documents, "{ double(n: ", json!({})).await;
         assert!(broken["errors"][0]["message"].is_string(), "{broken}");
-        assert_eq!(documents.len(), 0);
+        assert_eq!(documents.held(), (0, 0));
     }
 
     #[tokio::test]
@@ -115,6 +142,23 @@ mod tests {
             let answer = run(&documents, &format!("{{ double(n: {n}) }}"), json!({})).await;
             assert_eq!(answer["data"]["double"], json!(n * 2));
         }
-        assert_eq!(documents.len(), KEPT);
+        assert_eq!(documents.held().0, KEPT);
+    }
+
+    #[tokio::test]
+    async fn large_documents_are_kept_up_to_a_budget_of_text() {
+        let documents = ParsedDocuments::default();
+        let padding = format!("# {}\n", "x".repeat(14_997));
+        let mut last = String::new();
+        for n in 0..30 {
+            last = format!("{padding}{{ double(n: {n}) }}");
+            assert_eq!(run(&documents, &last, json!({})).await["data"]["double"], json!(n * 2));
+        }
+        let (count, text) = documents.held();
+        assert_eq!(count, KEPT_TEXT / last.len(), "as many as fit");
+        assert_eq!(text, count * last.len());
+        let longer = format!("# {}\n{{ double(n: 1) }}", "x".repeat(LONGEST_KEPT));
+        assert_eq!(run(&documents, &longer, json!({})).await["data"]["double"], json!(2));
+        assert_eq!(documents.held(), (count, text), "too long to keep");
     }
 }
