@@ -58,7 +58,9 @@ pub enum NotificationStatus {
 /// Attempts before a message is given up on: with the default minute between the first two,
 /// doubling each time, the last is tried about four hours after the first.
 pub const MAX_ATTEMPTS: i32 = 9;
-/// How long a replica keeps a message it is sending to itself.
+/// How long a replica keeps a message it is sending to itself. Leases are on the wall clock,
+/// never on the `now` a caller schedules by: a lease says whether its holder may still be
+/// sending, which only real time can tell (the SMTP timeout, 30 s a step, is well inside it).
 const SEND_LEASE: Duration = Duration::from_secs(120);
 /// When the daily email goes when step 7 does not say.
 const SEVEN: NaiveTime = NaiveTime::from_hms_opt(7, 0, 0).expect("a valid time");
@@ -396,7 +398,7 @@ impl Notifier {
         use notification::Column;
         let claimed = notification::Entity::update_many()
             .col_expr(Column::Status, Expr::value(db_enum::to_db(&NotificationStatus::Sending)))
-            .col_expr(Column::LeaseUntil, Expr::value(Some(now + SEND_LEASE)))
+            .col_expr(Column::LeaseUntil, Expr::value(Some(Utc::now() + SEND_LEASE)))
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
             .filter(Column::Id.eq(row.id))
             .filter(due_condition(now))
@@ -476,6 +478,8 @@ impl Notifier {
     }
 }
 
+/// Waiting messages whose time has come by `now`, and messages whose sender's lease ran out
+/// (it crashed or lost its database mid-send) by the wall clock.
 fn due_condition(now: DateTime<Utc>) -> Condition {
     use notification::Column;
     Condition::any()
@@ -487,7 +491,7 @@ fn due_condition(now: DateTime<Utc>) -> Condition {
         .add(
             Condition::all()
                 .add(Column::Status.eq(db_enum::to_db(&NotificationStatus::Sending)))
-                .add(Column::LeaseUntil.lt(now)),
+                .add(Column::LeaseUntil.lt(Utc::now())),
         )
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use e2e::smtp::{Delivered, SmtpSink};
 use ledgerbridge::config::{SmtpConfig, SmtpSecurity};
-use ledgerbridge::entities::{qb_connection, wc_session};
+use ledgerbridge::entities::{notification, qb_connection, wc_session};
 use ledgerbridge::transaction_log::{LogKind, NewLogEntry, record_log_entry};
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
@@ -41,6 +41,7 @@ with_a_mail_server!(
     a_refused_message_is_logged_and_sent_on_a_later_attempt,
     an_outage_is_told_once_and_so_is_its_end,
     a_run_that_created_records_sends_one_email_listing_them,
+    a_message_being_sent_is_left_to_its_sender_until_its_lease_runs_out,
 );
 
 async fn with_sink(backend: Backend) -> Option<(TestApp, SmtpSink)> {
@@ -306,6 +307,50 @@ async fn a_run_that_created_records_sends_one_email_listing_them(app: &TestApp, 
     for name in ["Ann Lee", "Bo Chen", "Hammer"] {
         assert!(mime.text.contains(name) && mime.html.contains(name), "{name}");
     }
+}
+
+async fn a_message_being_sent_is_left_to_its_sender_until_its_lease_runs_out(app: &TestApp, sink: &SmtpSink) {
+    let (token, connection) = set_up(app, "lease@shop.example", "07:00").await;
+    // Another replica took this message a moment ago and is still talking to the mail server.
+    let id = Uuid::now_v7();
+    notification::ActiveModel {
+        id: Set(id),
+        connection_id: Set(connection),
+        kind: Set("TEST".into()),
+        dedupe_key: Set(format!("test:{id}")),
+        recipients: Set("owner@shop.example".into()),
+        subject: Set("Ledgerbridge lease check".into()),
+        body_text: Set("text".into()),
+        body_html: Set("<p>html</p>".into()),
+        status: Set("SENDING".into()),
+        attempts: Set(1),
+        next_attempt_at: Set(Utc::now()),
+        lease_until: Set(Some(Utc::now() + chrono::Duration::seconds(60))),
+        last_error: Set(None),
+        outage_since: Set(None),
+        created_at: Set(Utc::now()),
+        sent_at: Set(None),
+    }
+    .insert(&app.state.db)
+    .await
+    .expect("a message being sent");
+    // A notifier scheduling a day ahead (as the digest scenario does) still sees a live lease:
+    // the lease is on the wall clock, so it sends nothing.
+    let sent = app.state.notifier().deliver_due(Utc::now() + chrono::Duration::days(1)).await.expect("a pass");
+    assert_eq!(sent, 0, "a live lease is its holder's");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(sink.delivered().is_empty(), "nothing sent while the lease holds: {:?}", sink.delivered());
+    // The holder died: once its lease has run out, the message is sent, once.
+    let row = notification::Entity::find_by_id(id).one(&app.state.db).await.expect("query").expect("the message");
+    let mut active: notification::ActiveModel = row.into();
+    active.lease_until = Set(Some(Utc::now() - chrono::Duration::seconds(1)));
+    active.update(&app.state.db).await.expect("the lease ran out");
+    let delivered = sink.wait_for(1, Duration::from_secs(10));
+    assert_eq!(parse(&delivered[0]).subject, "Ledgerbridge lease check");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(sink.delivered().len(), 1, "sent once");
+    let sent = history(app, &token, connection).await;
+    assert_eq!((sent[0]["status"].as_str(), sent[0]["attempts"].as_i64()), (Some("SENT"), Some(2)), "{sent:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
