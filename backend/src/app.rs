@@ -132,6 +132,8 @@ pub struct Application {
     state: AppState,
     /// On PostgreSQL: this replica's exchange of live events with the others.
     replicas: Option<crate::replicas::Replicas>,
+    /// On a SQLite file: where the checkpoints are taken (see [`crate::db_checkpoints`]).
+    checkpoints_db: Option<sea_orm::DatabaseConnection>,
 }
 
 impl Application {
@@ -141,6 +143,7 @@ impl Application {
         let db = db::connect(&config.database_url).await?;
         db::migrate(&db).await?;
         let web_connector_db = db::connect_for_web_connector(&config.database_url, &db).await?;
+        let checkpoints_db = db::connect_for_checkpoints(&config.database_url).await?;
         let secret = match &config.jwt_secret {
             Some(secret) => secret.clone(),
             None => load_or_create_jwt_secret(&db).await.map_err(StartupError::Secret)?,
@@ -195,7 +198,7 @@ impl Application {
             config: Arc::new(config),
         });
         let router = router(state.clone());
-        Ok(Self { listener, router, state, replicas })
+        Ok(Self { listener, router, state, replicas, checkpoints_db })
     }
 
     pub fn port(&self) -> u16 {
@@ -223,6 +226,7 @@ impl Application {
             state.intake_handover.clone(),
         );
         let notifier = crate::notifications::worker::spawn(state.notifier(), state.config.notification_interval);
+        let checkpoints = self.checkpoints_db.map(crate::db_checkpoints::spawn);
         let exchange = match self.replicas {
             Some(replicas) => replicas.spawn(state.db.clone(), state.log_bus.clone(), state.progress_bus.clone()),
             None => Vec::new(),
@@ -241,6 +245,9 @@ impl Application {
         deliveries.abort();
         intake.abort();
         notifier.abort();
+        if let Some(checkpoints) = checkpoints {
+            checkpoints.abort();
+        }
         served
     }
 }

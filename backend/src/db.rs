@@ -39,6 +39,16 @@ pub async fn connect_for_web_connector(
     }
 }
 
+/// On a SQLite file, a connection of its own for the checkpoints (see [`crate::db_checkpoints`]);
+/// `None` elsewhere: PostgreSQL has its own checkpointer, and a second pool on an in-memory
+/// SQLite would be another database.
+pub async fn connect_for_checkpoints(database_url: &str) -> Result<Option<DatabaseConnection>, DbSetupError> {
+    match sqlite_file_path(database_url) {
+        Some(_) => open(database_url, 1).await.map(Some),
+        None => Ok(None),
+    }
+}
+
 async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnection, DbSetupError> {
     if let Some(path) = sqlite_file_path(database_url)
         && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
@@ -57,7 +67,13 @@ async fn open(database_url: &str, max_connections: u32) -> Result<DatabaseConnec
         // A killed process loses nothing (the log is in the file); a power cut may roll back
         // the last commits, which the sync survives by design: it asks QuickBooks what it has
         // before sending anything again.
-        .map_sqlx_sqlite_opts(|o| o.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal))
+        // Checkpoints are a task's own (crate::db_checkpoints); a commit takes one only as a
+        // safety net.
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .pragma("wal_autocheckpoint", crate::db_checkpoints::WRITER_CHECKPOINT_PAGES.to_string())
+        })
         .map_sqlx_sqlite_pool_opts(|o| {
             o.after_connect(|connection, _| Box::pin(async move { plan_once(&mut connection.lock_handle().await?) }))
         });

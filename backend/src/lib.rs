@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 pub mod connections;
 pub mod db;
+pub mod db_checkpoints;
 pub(crate) mod db_enum;
 pub mod db_nodelay;
 pub mod domain;
