@@ -175,8 +175,13 @@ impl Application {
         if let Some(replicas) = replicas.as_mut() {
             replicas.listen(&db).await.map_err(StartupError::Listen)?;
         }
-        let step_writer =
-            crate::wizard::step_writer::StepWriter::spawn(db.clone(), write_gate.clone(), log_bus.clone());
+        let step_writer_db = db::connect_own(&config.database_url, &db).await?;
+        let step_writer = crate::wizard::step_writer::StepWriter::spawn(
+            db.clone(),
+            &step_writer_db,
+            write_gate.clone(),
+            log_bus.clone(),
+        );
         let state = AppState::from(AppParts {
             db,
             web_connector_db,

@@ -33,6 +33,11 @@ pub async fn connect_for_web_connector(
     database_url: &str,
     main: &DatabaseConnection,
 ) -> Result<DatabaseConnection, DbSetupError> {
+    connect_own(database_url, main).await
+}
+
+/// On SQLite, a pool of one connection for one writer of its own; PostgreSQL: the main pool.
+pub async fn connect_own(database_url: &str, main: &DatabaseConnection) -> Result<DatabaseConnection, DbSetupError> {
     match main.get_database_backend() {
         sea_orm::DatabaseBackend::Sqlite => open(database_url, 1).await,
         _ => Ok(main.clone()),

@@ -11,6 +11,7 @@ pub mod db;
 pub mod db_checkpoints;
 pub(crate) mod db_enum;
 pub mod db_nodelay;
+pub mod db_one_trip;
 pub mod domain;
 pub mod entities;
 pub mod error;

@@ -1,9 +1,10 @@
 //! Recording and reading transaction log entries.
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QueryResult, QuerySelect, QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -159,8 +160,30 @@ pub async fn insert_log_entries(db: &impl ConnectionTrait, entries: Vec<NewLogEn
     if entries.is_empty() {
         return Ok(Vec::new());
     }
+    let stored = transaction_log_entry::Entity::insert_many(log_rows(entries)).exec_with_returning(db).await?;
+    Ok(in_order(stored.into_iter().map(LogEntry::from_model).collect()))
+}
+
+/// The insert of `entries` returning the rows stored, for a caller that sends it along with
+/// other statements (see [`crate::db_one_trip`]); [`stored_log_entries`] reads its rows.
+pub fn insert_log_entries_statement(entries: Vec<NewLogEntry>) -> InsertStatement {
+    let mut insert = transaction_log_entry::Entity::insert_many(log_rows(entries)).into_query();
+    insert.returning_all();
+    insert
+}
+
+/// The entries as stored, from the rows [`insert_log_entries_statement`] returned.
+pub fn stored_log_entries(rows: &[QueryResult]) -> ServiceResult<Vec<LogEntry>> {
+    let stored = rows
+        .iter()
+        .map(|row| transaction_log_entry::Model::from_query_result(row, "").map(LogEntry::from_model))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(in_order(stored))
+}
+
+fn log_rows(entries: Vec<NewLogEntry>) -> impl Iterator<Item = transaction_log_entry::ActiveModel> {
     let now = Utc::now();
-    let rows = entries.into_iter().map(|entry| transaction_log_entry::ActiveModel {
+    entries.into_iter().map(move |entry| transaction_log_entry::ActiveModel {
         connection_id: Set(entry.connection_id),
         level: Set(db_enum::to_db(&entry.level)),
         kind: Set(db_enum::to_db(&entry.kind)),
@@ -170,16 +193,13 @@ pub async fn insert_log_entries(db: &impl ConnectionTrait, entries: Vec<NewLogEn
         details: Set(entry.details),
         created_at: Set(now),
         ..Default::default()
-    });
-    let mut stored: Vec<LogEntry> = transaction_log_entry::Entity::insert_many(rows)
-        .exec_with_returning(db)
-        .await?
-        .into_iter()
-        .map(LogEntry::from_model)
-        .collect();
-    // Ids rise in insertion order; RETURNING itself promises no order.
+    })
+}
+
+/// Ids rise in insertion order; RETURNING itself promises no order.
+fn in_order(mut stored: Vec<LogEntry>) -> Vec<LogEntry> {
     stored.sort_by_key(|e| e.id);
-    Ok(stored)
+    stored
 }
 
 /// Which log entries to list.

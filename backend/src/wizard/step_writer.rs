@@ -5,21 +5,24 @@
 //! together (group commit, as webhook deliveries are): one upsert of the steps, one insert of
 //! the log entries and one commit for all of them, in SQLite's write turn. Saved one by one,
 //! each in its own transaction, 32 clients saving at once spent most of their time waiting for
-//! SQLite's lock, and a save's two statements were two trips to the connection's thread.
+//! SQLite's lock, and a save's two statements were two trips to the connection's thread. The
+//! group's transaction goes to SQLite in one trip, on a connection the task keeps
+//! ([`crate::db_one_trip`]).
 //! PostgreSQL stores each save in its own transaction, as its connections write side by side.
 
 use chrono::Utc;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, EntityTrait, Set, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, InsertMany, QueryTrait, Set, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::steps::WizardStepKind;
 use crate::db::WriteGate;
 use crate::db_enum;
+use crate::db_one_trip::OneTripWriter;
 use crate::entities::wizard_step;
 use crate::error::{ServiceError, ServiceResult};
-use crate::transaction_log::service::{LogEntry, insert_log_entries};
+use crate::transaction_log::service::{LogEntry, insert_log_entries, insert_log_entries_statement, stored_log_entries};
 use crate::transaction_log::{LogBus, LogKind, NewLogEntry};
 
 /// Saves stored in one transaction, at most.
@@ -57,20 +60,21 @@ pub struct StepWriter {
 }
 
 impl StepWriter {
-    /// Starts the storing task where writers take turns (SQLite); log entries are published
-    /// on `bus` once committed.
-    pub fn spawn(db: DatabaseConnection, gate: WriteGate, bus: LogBus) -> Self {
+    /// Starts the storing task where writers take turns (SQLite), writing through the one
+    /// connection of `own` ([`crate::db::connect_own`]), which it keeps; elsewhere saves are
+    /// stored directly through `db`. Log entries are published on `bus` once committed.
+    pub fn spawn(db: DatabaseConnection, own: &DatabaseConnection, gate: WriteGate, bus: LogBus) -> Self {
         if !gate.takes_turns() {
             return Self { sender: None, db, bus };
         }
         let (sender, mut receiver) = mpsc::channel::<Waiting>(GROUP * 8);
-        let (task_db, task_bus) = (db.clone(), bus.clone());
+        let (mut writer, task_bus) = (OneTripWriter::new(own), bus.clone());
         tokio::spawn(async move {
             let mut group = Vec::with_capacity(GROUP);
             // The turn is held through the replies: a failed group's retries write too.
             while let Some(_turn) = gate.gather(&mut receiver, &mut group, GROUP).await {
                 let saves: Vec<&StepSave> = group.iter().map(|w| &w.save).collect();
-                match write(&task_db, &saves).await {
+                match write_in_one_trip(&mut writer, &saves).await {
                     Ok(entries) => {
                         publish(&task_bus, entries);
                         for waiting in group.drain(..) {
@@ -81,7 +85,8 @@ impl StepWriter {
                     // not fail the others: each is tried again on its own, and told its fate.
                     Err(_) if group.len() > 1 => {
                         for waiting in group.drain(..) {
-                            let outcome = write(&task_db, &[&waiting.save]).await.map(|e| publish(&task_bus, e));
+                            let outcome =
+                                write_in_one_trip(&mut writer, &[&waiting.save]).await.map(|e| publish(&task_bus, e));
                             let _ = waiting.reply.send(outcome);
                         }
                     }
@@ -118,6 +123,25 @@ fn publish(bus: &LogBus, entries: Vec<LogEntry>) {
 
 /// One transaction for the saves, in the order given; the log entries as stored.
 async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Vec<LogEntry>> {
+    let (upsert, entries) = statements(saves);
+    let txn = db.begin().await?;
+    upsert.exec_without_returning(&txn).await?;
+    let entries = insert_log_entries(&txn, entries).await?;
+    txn.commit().await?;
+    Ok(entries)
+}
+
+/// [`write`] on SQLite, where the task holds SQLite's write turn throughout: the transaction
+/// goes to the connection's thread in one trip, not one per statement, BEGIN and COMMIT too.
+async fn write_in_one_trip(writer: &mut OneTripWriter, saves: &[&StepSave]) -> ServiceResult<Vec<LogEntry>> {
+    let (upsert, entries) = statements(saves);
+    let backend = DbBackend::Sqlite;
+    let statements = vec![upsert.build(backend), backend.build(&insert_log_entries_statement(entries))];
+    stored_log_entries(&writer.transaction(statements).await?)
+}
+
+/// The upsert of the saves' steps and the log entries telling of them.
+fn statements(saves: &[&StepSave]) -> (InsertMany<wizard_step::ActiveModel>, Vec<NewLogEntry>) {
     let now = Utc::now();
     // One row per connection and step, the last save of it winning, as if stored one after
     // the other (PostgreSQL refuses an upsert that would touch a row twice).
@@ -134,21 +158,12 @@ async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Ve
         data: Set(save.data.clone()),
         saved_at: Set(now),
     });
-    // SQLite: take the write lock at once, as a Web Connector call does.
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    let txn = db.begin_with_options(options).await?;
-    wizard_step::Entity::insert_many(rows)
-        .on_conflict(
-            OnConflict::columns([wizard_step::Column::ConnectionId, wizard_step::Column::Step])
-                .update_columns([wizard_step::Column::Data, wizard_step::Column::SavedAt])
-                .to_owned(),
-        )
-        .exec_without_returning(&txn)
-        .await?;
-    let entries = insert_log_entries(&txn, saves.iter().map(|save| save.log_entry()).collect()).await?;
-    txn.commit().await?;
-    Ok(entries)
+    let upsert = wizard_step::Entity::insert_many(rows).on_conflict(
+        OnConflict::columns([wizard_step::Column::ConnectionId, wizard_step::Column::Step])
+            .update_columns([wizard_step::Column::Data, wizard_step::Column::SavedAt])
+            .to_owned(),
+    );
+    (upsert, saves.iter().map(|save| save.log_entry()).collect())
 }
 
 #[cfg(test)]
@@ -168,7 +183,8 @@ mod tests {
 
     #[tokio::test]
     async fn saves_arriving_together_commit_together_and_one_that_cannot_be_stored_fails_alone() {
-        let (_dir, db) = crate::test_support::migrated_sqlite().await;
+        let (dir, db) = crate::test_support::migrated_sqlite().await;
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
         let merchant_id = crate::test_support::merchant(&db, "steps@shop.example").await;
         let caller = Caller { merchant_id, kind: CallerKind::Session };
         let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
@@ -178,7 +194,8 @@ mod tests {
         let gate = WriteGate::for_database(&db);
         let bus = LogBus::new();
         let mut published = bus.subscribe();
-        let writer = StepWriter::spawn(db.clone(), gate.clone(), bus);
+        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
+        let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), bus);
         // Someone else's turn holds the writer back, so the three saves meet in one group.
         let turn = gate.enter().await;
         let save = |connection_id: Uuid, emails: &str| {
