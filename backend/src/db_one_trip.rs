@@ -45,7 +45,8 @@ impl OneTripWriter {
             None => self.held.insert(self.pool.acquire().await.map_err(query_error)?),
         };
         // Safe: the text is the statements' own, sea-query's output with every value bound apart.
-        // Kept prepared: a writer's texts differ only by the number of rows, so few recur.
+        // Kept prepared: a writer's texts differ only by their number of rows, so the same
+        // few come back again and again.
         let rows = sqlx::query_with(sqlx::AssertSqlSafe(sql), SqlxValues(sea_orm::sea_query::Values(values)))
             .fetch_all(&mut **connection)
             .await;
