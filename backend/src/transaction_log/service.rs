@@ -1,10 +1,10 @@
 //! Recording and reading transaction log entries.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QueryResult, QuerySelect, QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::LogBus;
 use crate::db_enum;
 use crate::entities::transaction_log_entry;
-use crate::error::ServiceResult;
+use crate::error::{ServiceError, ServiceResult};
 
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -138,20 +138,8 @@ pub async fn record_log_entry(db: &impl ConnectionTrait, bus: &LogBus, entry: Ne
 /// Stores a log entry without publishing it: for use inside a transaction whose commit
 /// decides whether the entry exists at all.
 pub async fn insert_log_entry(db: &impl ConnectionTrait, entry: NewLogEntry) -> ServiceResult<LogEntry> {
-    let row = transaction_log_entry::ActiveModel {
-        connection_id: Set(entry.connection_id),
-        level: Set(db_enum::to_db(&entry.level)),
-        kind: Set(db_enum::to_db(&entry.kind)),
-        message: Set(entry.message),
-        order_id: Set(entry.order_id),
-        order_number: Set(entry.order_number),
-        details: Set(entry.details),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(db)
-    .await?;
-    Ok(LogEntry::from_model(row))
+    let mut stored = insert_log_entries(db, vec![entry]).await?;
+    stored.pop().ok_or_else(|| ServiceError::internal(IdsMissing { expected: 1, returned: 0 }))
 }
 
 /// Stores many entries in one statement, without publishing them (see [`insert_log_entry`]);
@@ -160,46 +148,80 @@ pub async fn insert_log_entries(db: &impl ConnectionTrait, entries: Vec<NewLogEn
     if entries.is_empty() {
         return Ok(Vec::new());
     }
-    let stored = transaction_log_entry::Entity::insert_many(log_rows(entries)).exec_with_returning(db).await?;
-    Ok(in_order(stored.into_iter().map(LogEntry::from_model).collect()))
+    let pending = PendingLogEntries::new(entries);
+    let rows = db.query_all(&pending.statement()).await?;
+    pending.stored(&rows)
 }
 
-/// The insert of `entries` returning the rows stored, for a caller that sends it along with
-/// other statements (see [`crate::db_one_trip`]); [`stored_log_entries`] reads its rows.
-pub fn insert_log_entries_statement(entries: Vec<NewLogEntry>) -> InsertStatement {
-    let mut insert = transaction_log_entry::Entity::insert_many(log_rows(entries)).into_query();
-    insert.returning_all();
-    insert
+/// Log entries on their way into the database in one INSERT, and the time they are recorded
+/// at. The entries handed back (and published to live subscribers) are made of what was
+/// written and the ids the database gave: reading whole rows back parsed every message and its
+/// details again, about a fifth of the work of the task storing grouped wizard saves.
+pub struct PendingLogEntries {
+    entries: Vec<NewLogEntry>,
+    created_at: DateTime<Utc>,
 }
 
-/// The entries as stored, from the rows [`insert_log_entries_statement`] returned.
-pub fn stored_log_entries(rows: &[QueryResult]) -> ServiceResult<Vec<LogEntry>> {
-    let stored = rows
-        .iter()
-        .map(|row| transaction_log_entry::Model::from_query_result(row, "").map(LogEntry::from_model))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(in_order(stored))
+impl PendingLogEntries {
+    pub fn new(entries: Vec<NewLogEntry>) -> Self {
+        // PostgreSQL keeps microseconds: an entry published now must equal the one read later.
+        Self { entries, created_at: Utc::now().trunc_subsecs(6) }
+    }
+
+    /// The INSERT, returning the ids given; for a caller that may send it along with other
+    /// statements (see [`crate::db_one_trip`]). [`Self::stored`] reads what it returns.
+    pub fn statement(&self) -> InsertStatement {
+        let rows = self.entries.iter().map(|entry| transaction_log_entry::ActiveModel {
+            connection_id: Set(entry.connection_id),
+            level: Set(db_enum::to_db(&entry.level)),
+            kind: Set(db_enum::to_db(&entry.kind)),
+            message: Set(entry.message.clone()),
+            order_id: Set(entry.order_id),
+            order_number: Set(entry.order_number.clone()),
+            details: Set(entry.details.clone()),
+            created_at: Set(self.created_at),
+            ..Default::default()
+        });
+        let mut insert = transaction_log_entry::Entity::insert_many(rows).into_query();
+        insert.returning_col(transaction_log_entry::Column::Id);
+        insert
+    }
+
+    /// The entries as stored, in the order given, from the rows [`Self::statement`] returned.
+    pub fn stored(self, rows: &[QueryResult]) -> ServiceResult<Vec<LogEntry>> {
+        let mut ids = rows.iter().map(|row| row.try_get::<i64>("", "id")).collect::<Result<Vec<_>, _>>()?;
+        if ids.len() != self.entries.len() {
+            return Err(ServiceError::internal(IdsMissing { expected: self.entries.len(), returned: ids.len() }));
+        }
+        // RETURNING promises no order, but one INSERT numbers its rows in the order of its
+        // VALUES: SQLite gives each new row the largest id plus one, PostgreSQL draws each
+        // row's id from the sequence as the row is inserted.
+        ids.sort_unstable();
+        let created_at = self.created_at;
+        Ok(ids
+            .into_iter()
+            .zip(self.entries)
+            .map(|(id, entry)| LogEntry {
+                id,
+                connection_id: entry.connection_id,
+                level: entry.level,
+                kind: entry.kind,
+                message: entry.message,
+                order_id: entry.order_id,
+                order_number: entry.order_number,
+                details: entry.details,
+                created_at,
+            })
+            .collect())
+    }
 }
 
-fn log_rows(entries: Vec<NewLogEntry>) -> impl Iterator<Item = transaction_log_entry::ActiveModel> {
-    let now = Utc::now();
-    entries.into_iter().map(move |entry| transaction_log_entry::ActiveModel {
-        connection_id: Set(entry.connection_id),
-        level: Set(db_enum::to_db(&entry.level)),
-        kind: Set(db_enum::to_db(&entry.kind)),
-        message: Set(entry.message),
-        order_id: Set(entry.order_id),
-        order_number: Set(entry.order_number),
-        details: Set(entry.details),
-        created_at: Set(now),
-        ..Default::default()
-    })
-}
-
-/// Ids rise in insertion order; RETURNING itself promises no order.
-fn in_order(mut stored: Vec<LogEntry>) -> Vec<LogEntry> {
-    stored.sort_by_key(|e| e.id);
-    stored
+/// An INSERT of log entries did not return one id per row.
+#[derive(Debug, thiserror::Error)]
+#[error("{returned} ids came back for {expected} log entries stored")]
+struct IdsMissing {
+    expected: usize,
+    returned: usize,
 }
 
 /// Which log entries to list.

@@ -22,7 +22,7 @@ use crate::db_enum;
 use crate::db_one_trip::OneTripWriter;
 use crate::entities::wizard_step;
 use crate::error::{ServiceError, ServiceResult};
-use crate::transaction_log::service::{LogEntry, insert_log_entries, insert_log_entries_statement, stored_log_entries};
+use crate::transaction_log::service::{LogEntry, PendingLogEntries, insert_log_entries};
 use crate::transaction_log::{LogBus, LogKind, NewLogEntry};
 
 /// Saves stored in one transaction, at most.
@@ -135,9 +135,9 @@ async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Ve
 /// goes to the connection's thread in one trip, not one per statement, BEGIN and COMMIT too.
 async fn write_in_one_trip(writer: &mut OneTripWriter, saves: &[&StepSave]) -> ServiceResult<Vec<LogEntry>> {
     let (upsert, entries) = statements(saves);
-    let backend = DbBackend::Sqlite;
-    let statements = vec![upsert.build(backend), backend.build(&insert_log_entries_statement(entries))];
-    stored_log_entries(&writer.transaction(statements).await?)
+    let (backend, entries) = (DbBackend::Sqlite, PendingLogEntries::new(entries));
+    let statements = vec![upsert.build(backend), backend.build(&entries.statement())];
+    entries.stored(&writer.transaction(statements).await?)
 }
 
 /// The upsert of the saves' steps and the log entries telling of them.
@@ -220,23 +220,25 @@ mod tests {
             .expect("read")
             .expect("the step");
         assert_eq!(step.data, json!({ "emails": "last@shop.example" }), "the later save wins");
-        let logged: Vec<_> = transaction_log_entry::Entity::find()
+        let logged = transaction_log_entry::Entity::find()
             .filter(transaction_log_entry::Column::ConnectionId.eq(connection.id))
             .filter(transaction_log_entry::Column::Kind.eq(crate::db_enum::to_db(&LogKind::SettingsSaved)))
             .order_by_asc(transaction_log_entry::Column::Id)
             .all(&db)
             .await
-            .expect("read")
-            .into_iter()
-            .map(|entry| entry.details)
-            .collect();
+            .expect("read");
+        let details: Vec<_> = logged.iter().map(|entry| entry.details.clone()).collect();
         assert_eq!(
-            logged,
+            details,
             [Some(json!({ "emails": "first@shop.example" })), Some(json!({ "emails": "last@shop.example" }))]
         );
-        for emails in ["first@shop.example", "last@shop.example"] {
+        for row in &logged {
             let entry = published.recv().await.expect("a published entry");
-            assert_eq!(entry.details, Some(json!({ "emails": emails })), "published once stored, in order");
+            // Published as stored, in order: the ids the database gave, the time it holds.
+            assert_eq!(
+                (entry.id, &entry.message, &entry.details, entry.created_at),
+                (row.id, &row.message, &row.details, row.created_at)
+            );
         }
         assert!(published.try_recv().is_err(), "nothing published for the save that failed");
 

@@ -56,7 +56,7 @@ async fn a_subscriber_sees_each_new_entry_of_its_connection_only(app: &TestApp) 
     let mut subscription = app
         .subscribe(
             token,
-            "subscription($c: ID!) { transactionLogEntries(connectionId: $c) { connectionId kind message details } }",
+            &format!("subscription($c: ID!) {{ transactionLogEntries(connectionId: $c) {{ {ENTRY} }} }}"),
             json!({ "c": watched }),
         )
         .await;
@@ -78,7 +78,21 @@ async fn a_subscriber_sees_each_new_entry_of_its_connection_only(app: &TestApp) 
         subscription.is_quiet_for(Duration::from_millis(300)).await,
         "the other connection's entry is not delivered"
     );
+
+    // What a subscriber was sent is what the log holds: its id, its time to the microsecond.
+    let listed = app
+        .graphql(
+            token,
+            &format!(
+                "query($c: ID!) {{ transactionLog(connectionId: $c, first: 1) {{ edges {{ node {{ {ENTRY} }} }} }} }}"
+            ),
+            json!({ "c": watched }),
+        )
+        .await;
+    assert_eq!(&listed.data()["transactionLog"]["edges"][0]["node"], entry);
 }
+
+const ENTRY: &str = "id connectionId level kind message orderNumber details createdAt";
 
 async fn a_subscription_without_a_token_is_unauthenticated(app: &TestApp) {
     let m = app.sign_up("anon@shop.example").await;
