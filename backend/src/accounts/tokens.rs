@@ -40,15 +40,22 @@ pub enum AccessTokenError {
 pub struct AuthKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// What a valid access token must be, made once: it is a set of claim names and a list
+    /// of algorithms, allocated again on every request when it was made there.
+    validation: Validation,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
 }
 
 impl AuthKeys {
     pub fn new(secret: &[u8], access_ttl: Duration, refresh_ttl: Duration) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 5;
+        validation.set_required_spec_claims(&["exp", "sub"]);
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            validation,
             access_ttl,
             refresh_ttl,
         }
@@ -66,14 +73,12 @@ impl AuthKeys {
 
     /// Checks an access token and returns the merchant it was issued to.
     pub fn verify_access_token(&self, token: &str) -> Result<Uuid, AccessTokenError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 5;
-        validation.set_required_spec_claims(&["exp", "sub"]);
-        let data =
-            jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|err| match err.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AccessTokenError::Expired,
-                _ => AccessTokenError::Invalid,
-            })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| match err
+            .kind()
+        {
+            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AccessTokenError::Expired,
+            _ => AccessTokenError::Invalid,
+        })?;
         if data.claims.typ != "access" {
             return Err(AccessTokenError::Invalid);
         }
