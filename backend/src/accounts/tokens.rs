@@ -40,8 +40,8 @@ pub enum AccessTokenError {
 pub struct AuthKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
-    /// What a valid access token must be, made once: it is a set of claim names and a list
-    /// of algorithms, allocated again on every request when it was made there.
+    /// What a valid access token must be. Made once: building it allocates (a set of claim
+    /// names, a list of algorithms), and it used to be built on every request.
     validation: Validation,
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
@@ -73,16 +73,19 @@ impl AuthKeys {
 
     /// Checks an access token and returns the merchant it was issued to.
     pub fn verify_access_token(&self, token: &str) -> Result<Uuid, AccessTokenError> {
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(|err| match err
-            .kind()
-        {
-            jsonwebtoken::errors::ErrorKind::ExpiredSignature => AccessTokenError::Expired,
-            _ => AccessTokenError::Invalid,
-        })?;
+        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map_err(refusal)?;
         if data.claims.typ != "access" {
             return Err(AccessTokenError::Invalid);
         }
         Ok(data.claims.sub)
+    }
+}
+
+/// Why an access token was refused: expired (the client can refresh it) or anything else.
+fn refusal(err: jsonwebtoken::errors::Error) -> AccessTokenError {
+    match err.kind() {
+        jsonwebtoken::errors::ErrorKind::ExpiredSignature => AccessTokenError::Expired,
+        _ => AccessTokenError::Invalid,
     }
 }
 
