@@ -3,9 +3,9 @@
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{ComplexObject, Context, ID, InputObject, Json, Object, SimpleObject, Subscription};
 use chrono::{DateTime, Utc};
-use futures_util::Stream;
-use tokio::sync::broadcast::error::RecvError;
+use futures_util::{Stream, StreamExt};
 
+use super::live::{self, Start};
 use super::service::{self, LogEntry, LogFilter, LogKind, LogLevel};
 use crate::connections::find_owned;
 use crate::error::ServiceError;
@@ -127,38 +127,37 @@ pub struct LogSubscription;
 
 #[Subscription]
 impl LogSubscription {
-    /// New log entries of a connection as they are recorded.
+    /// New log entries of a connection as they are recorded, each once. With `after` (the id
+    /// of an entry the client already has, as `transactionLog` lists it), the entries recorded
+    /// after that one come first: a client that listed the log, or that reconnects, misses
+    /// nothing in between. Without it, only what is recorded from now on is sent.
     async fn transaction_log_entries(
         &self,
         ctx: &Context<'_>,
         connection_id: ID,
-    ) -> Result<impl Stream<Item = TransactionLogEntry> + use<>, ApiError> {
+        after: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<TransactionLogEntry, ApiError>> + use<>, ApiError> {
         let app = app(ctx).clone();
         let id = parse_id(&connection_id, "connection")?;
-        let connection = find_owned(&app.db, &caller(ctx)?, id).await?;
-        // Subscribe before reading the newest id, so nothing falls between the two.
-        let mut receiver = app.log_bus.subscribe();
-        let newest = service::list_entries(&app.db, connection.id, &LogFilter::default(), None, 1).await?;
-        let mut last_seen: Option<i64> = newest.first().map(|e| e.id);
-        Ok(async_stream::stream! {
-            loop {
-                match receiver.recv().await {
-                    Ok(entry) if entry.connection_id == connection.id && last_seen.is_none_or(|seen| entry.id > seen) => {
-                        last_seen = Some(entry.id);
-                        yield TransactionLogEntry::from(entry.as_ref());
-                    }
-                    Ok(_) => {}
-                    // Fell behind: what was missed is in the database, so read it from there.
-                    Err(RecvError::Lagged(_)) => {
-                        let missed = service::entries_after(&app.db, connection.id, last_seen, 1_000).await;
-                        for entry in missed.unwrap_or_default() {
-                            last_seen = Some(entry.id);
-                            yield TransactionLogEntry::from(&entry);
-                        }
-                    }
-                    Err(RecvError::Closed) => break,
-                }
+        let after = match after {
+            Some(after) => {
+                Some(after.parse::<i64>().map_err(|_| ServiceError::invalid("after", "not the id of a log entry"))?)
             }
-        })
+            None => None,
+        };
+        let connection = find_owned(&app.db, &caller(ctx)?, id).await?;
+        // Subscribe before deciding where to start, so nothing falls between the two.
+        let receiver = app.log_bus.subscribe();
+        let start = match after {
+            Some(after) => Start::After(after),
+            None => Start::Now(
+                service::list_entries(&app.db, connection.id, &LogFilter::default(), None, 1)
+                    .await?
+                    .first()
+                    .map(|e| e.id),
+            ),
+        };
+        let entries = live::entries(app.db.clone(), receiver, connection.id, start);
+        Ok(entries.map(|entry| entry.map(|e| TransactionLogEntry::from(&e)).map_err(ApiError::from)))
     }
 }

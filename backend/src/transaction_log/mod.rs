@@ -2,6 +2,7 @@
 //! published live to subscribers.
 mod bus;
 pub mod graphql;
+mod live;
 pub mod service;
 
 pub use bus::LogBus;

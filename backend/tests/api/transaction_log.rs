@@ -7,6 +7,7 @@ use crate::helpers::{TestApp, on_both_databases};
 on_both_databases!(
     the_log_pages_newest_first_and_filters,
     a_subscriber_sees_each_new_entry_of_its_connection_only,
+    a_subscriber_given_an_entry_gets_what_followed_it_first_then_new_entries,
     a_subscription_without_a_token_is_unauthenticated,
 );
 
@@ -90,6 +91,49 @@ async fn a_subscriber_sees_each_new_entry_of_its_connection_only(app: &TestApp) 
         )
         .await;
     assert_eq!(&listed.data()["transactionLog"]["edges"][0]["node"], entry);
+}
+
+async fn a_subscriber_given_an_entry_gets_what_followed_it_first_then_new_entries(app: &TestApp) {
+    let m = app.sign_up("resume@shop.example").await;
+    let token = Some(m.access_token.as_str());
+    let c = app.create_connection(&m.access_token, "Main").await;
+    let known = newest(app, token, &c, 1).await[0]["id"].clone();
+    // Recorded after the client listed the log and before it subscribed.
+    let refresh = "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }";
+    let save = "mutation($c: ID!) { saveSyncDirection(connectionId: $c, input: { direction: TO_QUICKBOOKS, syncInventory: false }) { saved { direction } } }";
+    app.graphql(token, refresh, json!({ "c": c })).await.data();
+    app.graphql(token, save, json!({ "c": c })).await.data();
+    let live =
+        "subscription($c: ID!, $after: ID) { transactionLogEntries(connectionId: $c, after: $after) { id kind } }";
+    let mut subscription = app.subscribe(token, live, json!({ "c": c, "after": known })).await;
+    let mut sent = Vec::new();
+    for _ in 0..2 {
+        let message = subscription.next_message().await;
+        sent.push(message["payload"]["data"]["transactionLogEntries"].clone());
+    }
+    app.graphql(token, refresh, json!({ "c": c })).await.data();
+    let message = subscription.next_message().await;
+    sent.push(message["payload"]["data"]["transactionLogEntries"].clone());
+    assert!(subscription.is_quiet_for(Duration::from_millis(300)).await, "each entry once");
+    // Exactly what the log holds after the known entry, oldest first.
+    assert_eq!(sent, newest(app, token, &c, 3).await);
+    assert_eq!(
+        sent.iter().map(|e| e["kind"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["LISTS_REFRESH_REQUESTED", "SETTINGS_SAVED", "LISTS_REFRESH_REQUESTED"]
+    );
+
+    let mut refused = app.subscribe(token, live, json!({ "c": c, "after": "the start" })).await;
+    let refused = refused.next_message().await;
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "VALIDATION", "{refused}");
+}
+
+/// The connection's `count` newest entries (id and kind), oldest first.
+async fn newest(app: &TestApp, token: Option<&str>, connection: &str, count: i32) -> Vec<serde_json::Value> {
+    let query =
+        "query($c: ID!, $n: Int!) { transactionLog(connectionId: $c, first: $n) { edges { node { id kind } } } }";
+    let listed = app.graphql(token, query, json!({ "c": connection, "n": count })).await;
+    let edges = listed.data()["transactionLog"]["edges"].as_array().unwrap().clone();
+    edges.iter().rev().map(|e| e["node"].clone()).collect()
 }
 
 const ENTRY: &str = "id connectionId level kind message orderNumber details createdAt";
