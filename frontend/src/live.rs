@@ -44,8 +44,10 @@ enum Ended {
 
 /// Starts `Q` and hands each answer to `on_data`, and each change of the connection to
 /// `on_state`. An ended session goes to `on_error` once, and the subscription stops.
+/// `variables` is asked on every (re)connection, so that a subscription can resume after
+/// what it already had.
 pub fn subscribe<Q>(
-    variables: Q::Variables,
+    variables: impl Fn() -> Q::Variables + 'static,
     on_data: Callback<Q::ResponseData>,
     on_state: Callback<LiveState>,
     on_error: Callback<ApiError>,
@@ -55,13 +57,15 @@ where
     Q::Variables: 'static,
 {
     let (stop, mut stopped) = oneshot::channel::<()>();
-    let body = serde_json::to_value(Q::build_query(variables)).unwrap_or(Value::Null);
     wasm_bindgen_futures::spawn_local(async move {
         let mut wait = 1;
         loop {
             on_state.emit(LiveState::Connecting);
             let ended = match api::access_token().await {
-                Ok(token) => run_once::<Q>(&token, &body, &on_data, &on_state, &mut stopped).await,
+                Ok(token) => {
+                    let body = serde_json::to_value(Q::build_query(variables())).unwrap_or(Value::Null);
+                    run_once::<Q>(&token, &body, &on_data, &on_state, &mut stopped).await
+                }
                 Err(ApiError::Unauthenticated) => Ended::Unauthenticated,
                 Err(_) => Ended::Dropped,
             };

@@ -2,9 +2,12 @@
 //! subscribed on one sees what the other records, and a Web Connector session moves between
 //! them call by call without a transaction lost or doubled.
 
+use std::time::Duration;
+
+use e2e::browser::Browser;
 use e2e::merchant::{Merchant, PASSWORD, sample_order};
 use e2e::quickbooks::Company;
-use e2e::server::{PostgresDatabase, Server, command};
+use e2e::server::{PostgresDatabase, Server, command, dashboard_dir};
 use serde_json::{Value, json};
 use tungstenite::stream::MaybeTlsStream;
 
@@ -12,9 +15,29 @@ type Socket = tungstenite::WebSocket<MaybeTlsStream<std::net::TcpStream>>;
 
 fn replica(database_url: &str) -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
+    (replica_at(database_url, dir.path(), "127.0.0.1:0"), dir)
+}
+
+/// A replica serving the dashboard too, in `dir`, listening on `listen`.
+fn replica_at(database_url: &str, dir: &std::path::Path, listen: &str) -> Server {
     let mut serve = command();
-    serve.current_dir(dir.path()).env("DATABASE_URL", database_url).args(["serve", "--listen", "127.0.0.1:0"]);
-    (Server::start(serve), dir)
+    serve.current_dir(dir).env("DATABASE_URL", database_url).args(["serve", "--listen", listen, "--dashboard-dir"]);
+    serve.arg(dashboard_dir());
+    Server::start(serve)
+}
+
+/// Records a log entry through `server`'s GraphQL API: a request to read the lists again.
+fn refresh_lists_on(server: &Server, merchant: &Merchant) {
+    let answer: Value = reqwest::blocking::Client::new()
+        .post(server.url("/graphql"))
+        .bearer_auth(&merchant.token)
+        .json(&json!({ "query": "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }",
+                       "variables": { "c": merchant.connection_id } }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(answer.get("errors").is_none(), "{answer}");
 }
 
 /// A graphql-transport-ws subscription on `server` as the merchant, with `variables` besides
@@ -74,24 +97,12 @@ fn two_replicas_on_one_postgresql_share_live_events_and_one_web_connector_sessio
         json!({}),
     );
     assert_eq!(next(&mut progress)["payload"]["data"]["syncProgress"]["running"], false);
-    let refresh_lists_on = |server: &Server| {
-        let answer: Value = reqwest::blocking::Client::new()
-            .post(server.url("/graphql"))
-            .bearer_auth(&merchant.token)
-            .json(&json!({ "query": "mutation($c: ID!) { refreshQuickbooksLists(connectionId: $c) { id } }",
-                           "variables": { "c": merchant.connection_id } }))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        assert!(answer.get("errors").is_none(), "{answer}");
-    };
-    refresh_lists_on(&merchant.server);
+    refresh_lists_on(&merchant.server, &merchant);
     let seen = next(&mut log);
     assert_eq!(seen["payload"]["data"]["transactionLogEntries"]["kind"], "LISTS_REFRESH_REQUESTED", "{seen}");
 
     // Recorded on B (the same token works there: replicas sign alike), seen live on A.
-    refresh_lists_on(&b);
+    refresh_lists_on(&b, &merchant);
     let seen = next(&mut log);
     assert_eq!(seen["payload"]["data"]["transactionLogEntries"]["kind"], "LISTS_REFRESH_REQUESTED", "{seen}");
 
@@ -121,4 +132,40 @@ fn two_replicas_on_one_postgresql_share_live_events_and_one_web_connector_sessio
             break;
         }
     }
+}
+
+#[test]
+fn the_log_page_left_open_while_its_replica_restarts_shows_what_the_other_recorded_meanwhile() {
+    let Some(database) = PostgresDatabase::create() else {
+        eprintln!("skipped: set LEDGERBRIDGE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let (b, _dir_b) = replica(&database.url);
+    let dir_a = tempfile::tempdir().unwrap();
+    let a = replica_at(&database.url, dir_a.path(), "127.0.0.1:0");
+    // A comes back on the same address, as behind a load balancer.
+    let listen = a.url("").trim_start_matches("http://").to_owned();
+    let Merchant { server: a, token, connection_id, user_name, _dir } = Merchant::pair(a, dir_a);
+
+    let browser = Browser::start();
+    let wait = Duration::from_secs(20);
+    browser.goto(&a.url(&format!("/connections/{connection_id}/log")));
+    browser.wait_for_text("Log in to Ledgerbridge", wait);
+    browser.fill("#email", "wc@shop.example");
+    browser.fill("#password", "a long password");
+    browser.click("button[type=submit]");
+    browser.wait_for_text("● Live", wait);
+
+    // A goes down; while it is, B records an entry, which no live subscriber can be sent.
+    let (code, _) = a.terminate();
+    assert_eq!(code, Some(0));
+    browser.wait_for_text("Reconnecting…", wait);
+    let merchant = Merchant { server: b, token, connection_id, user_name, _dir };
+    refresh_lists_on(&merchant.server, &merchant);
+
+    // Back on A, the page resumes after the newest entry it had: the one it missed shows.
+    let _a = replica_at(&database.url, merchant._dir.path(), &listen);
+    let log = browser.wait_for_text("QuickBooks lists will be read again", Duration::from_secs(40));
+    assert!(log.contains("● Live"), "{log}");
+    assert_eq!(log.matches("QuickBooks lists will be read again").count(), 1, "{log}");
 }

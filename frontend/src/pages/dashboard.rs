@@ -67,7 +67,7 @@ pub fn dashboard_page(props: &DashboardProps) -> Html {
                 on_error.emit(err);
             });
             let subscription = live::subscribe::<SyncProgressUpdates>(
-                sync_progress_updates::Variables { id },
+                move || sync_progress_updates::Variables { id: id.clone() },
                 on_data,
                 Callback::from(|_: LiveState| ()),
                 on_error,

@@ -3,6 +3,7 @@
 //! beside each QuickBooks error, retry / skip / undo on order entries, and the filtered view
 //! as CSV.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use web_sys::HtmlInputElement;
@@ -131,12 +132,29 @@ pub fn log_page(props: &LogProps) -> Html {
         let (shown, live_state, on_error, current) =
             (shown.clone(), live_state.clone(), on_error.clone(), current.clone());
         use_effect_with(id.clone(), move |id| {
+            // The newest entry sent live, whatever the filters: a reconnection resumes after it.
+            let newest = Rc::new(Cell::new(None::<i64>));
+            let variables = {
+                let (id, newest, current) = (id.clone(), newest.clone(), current.clone());
+                move || {
+                    let (load, filters) = &*current.borrow();
+                    // An unfiltered page starts with the newest entry of all.
+                    let listed = match load {
+                        Load::Loaded(page) if filters.to_api().is_none() => {
+                            page.entries.first().and_then(|e| e.id.parse::<i64>().ok())
+                        }
+                        _ => None,
+                    };
+                    log_entries::Variables { id: id.clone(), after: newest.get().max(listed).map(|n| n.to_string()) }
+                }
+            };
             let on_data = Callback::from(move |answer: log_entries::ResponseData| {
                 let Ok(entry) =
                     serde_json::to_value(answer.transaction_log_entries).and_then(serde_json::from_value::<Entry>)
                 else {
                     return;
                 };
+                newest.set(newest.get().max(entry.id.parse::<i64>().ok()));
                 let (load, filters) = current.borrow().clone();
                 if let Load::Loaded(mut page) = load
                     && filters.keeps(&entry)
@@ -151,8 +169,7 @@ pub fn log_page(props: &LogProps) -> Html {
             let on_error = Callback::from(move |err| {
                 on_error.emit(err);
             });
-            let subscription =
-                live::subscribe::<LogEntries>(log_entries::Variables { id: id.clone() }, on_data, on_state, on_error);
+            let subscription = live::subscribe::<LogEntries>(variables, on_data, on_state, on_error);
             move || drop(subscription)
         });
     }
