@@ -239,7 +239,9 @@ fn a_quickbooks_error_ends_the_run_with_the_reason_in_plain_english() {
 
 #[test]
 fn a_web_connector_that_vanishes_mid_run_loses_nothing_and_a_later_run_finishes() {
-    let paired = paired(Some("web_connector_lease_seconds = 1\n"));
+    // Long enough for a loaded machine to ask again while the lease holds (1 s was not: 16
+    // tests at once on two cores took longer), short enough to wait out.
+    let paired = paired(Some("web_connector_lease_seconds = 4\n"));
     let mut company = Company::us_sample(1_200);
     // Gone right after QuickBooks answered the first item page.
     let dropped = paired
@@ -257,7 +259,7 @@ fn a_web_connector_that_vanishes_mid_run_loses_nothing_and_a_later_run_finishes(
         "busy",
         "the vanished session still holds the file"
     );
-    std::thread::sleep(std::time::Duration::from_millis(1_500));
+    std::thread::sleep(std::time::Duration::from_millis(4_500));
     let finished = paired.web_connector(PASSWORD).run(&mut company);
     assert_eq!(finished.progress.last(), Some(&100), "{finished:?}");
     let data = paired.data("query($c: ID!) { quickbooksLists(connectionId: $c) { status { kind entryCount } entries(kind: ITEM, first: 5000) { edges { node { fullName } } } } }");
