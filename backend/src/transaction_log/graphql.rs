@@ -158,6 +158,6 @@ impl LogSubscription {
             ),
         };
         let entries = live::entries(app.db.clone(), receiver, connection.id, start);
-        Ok(entries.map(|entry| entry.map(|e| TransactionLogEntry::from(&e)).map_err(ApiError::from)))
+        Ok(entries.map(|entry| entry.map(|e| TransactionLogEntry::from(e.as_ref())).map_err(ApiError::from)))
     }
 }

@@ -41,7 +41,7 @@ pub fn entries(
     mut receiver: Receiver<Arc<LogEntry>>,
     connection_id: Uuid,
     start: Start,
-) -> impl Stream<Item = Result<LogEntry, ServiceError>> {
+) -> impl Stream<Item = Result<Arc<LogEntry>, ServiceError>> {
     let (mut newest, mut behind) = match start {
         Start::After(id) => (Some(id), true),
         Start::Now(newest) => (newest, false),
@@ -57,7 +57,7 @@ pub fn entries(
                         for entry in page {
                             newest = newest.max(Some(entry.id));
                             read_back.insert(entry.id);
-                            yield Ok(entry);
+                            yield Ok(Arc::new(entry));
                         }
                     }
                     Err(err) => {
@@ -70,7 +70,8 @@ pub fn entries(
             match receiver.recv().await {
                 Ok(entry) if entry.connection_id == connection_id && !read_back.contains(entry.id) => {
                     newest = newest.max(Some(entry.id));
-                    yield Ok(LogEntry::clone(&entry));
+                    // Shared, not copied: a busy connection has hundreds of subscribers.
+                    yield Ok(entry);
                 }
                 Ok(_) => {}
                 // What was missed is in the database.
@@ -131,12 +132,12 @@ mod tests {
             .expect("stored")
     }
 
-    async fn next_message(stream: &mut (impl Stream<Item = Result<LogEntry, ServiceError>> + Unpin)) -> String {
+    async fn next_message(stream: &mut (impl Stream<Item = Result<Arc<LogEntry>, ServiceError>> + Unpin)) -> String {
         let entry = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.expect("an entry in time");
-        entry.expect("the stream goes on").expect("no error").message
+        entry.expect("the stream goes on").expect("no error").message.clone()
     }
 
-    async fn is_quiet(stream: &mut (impl Stream<Item = Result<LogEntry, ServiceError>> + Unpin)) -> bool {
+    async fn is_quiet(stream: &mut (impl Stream<Item = Result<Arc<LogEntry>, ServiceError>> + Unpin)) -> bool {
         tokio::time::timeout(Duration::from_millis(100), stream.next()).await.is_err()
     }
 
