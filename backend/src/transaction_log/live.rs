@@ -35,7 +35,9 @@ pub enum Start {
 ///
 /// On PostgreSQL an entry's id is drawn when it is inserted and it is seen when its transaction
 /// commits, so a smaller id may arrive after a larger one: entries are told apart by id, never
-/// skipped for being smaller than the last one sent.
+/// skipped for being smaller than the last one sent. (Catching up after falling behind reads
+/// what follows the newest entry sent; one drawn before it and committed after it, while the
+/// subscriber was behind, is then only in the log.)
 pub fn entries(
     db: sea_orm::DatabaseConnection,
     mut receiver: Receiver<Arc<LogEntry>>,
