@@ -1,6 +1,7 @@
 //! Two replicas of the real binary on one PostgreSQL, behind no sticky routing: a merchant
-//! subscribed on one sees what the other records, and a Web Connector session moves between
-//! them call by call without a transaction lost or doubled.
+//! subscribed on one sees what the other records, a Web Connector session moves between them
+//! call by call without a transaction lost or doubled, and the dashboard's log page, left open
+//! while its replica restarts, shows what the other recorded meanwhile.
 
 use std::time::Duration;
 
