@@ -41,8 +41,11 @@ fn money(value: &serde_json::Value, field: &str) -> Result<Money, PayloadError> 
     Money::parse(&text).map_err(|source| PayloadError::Money { field: field.to_owned(), source })
 }
 
+/// A text field of a payload. JSON may carry a NUL character (`\u0000`), which means nothing
+/// in a name or an address and which PostgreSQL refuses to store: it is dropped.
 fn text(value: &serde_json::Value, key: &str) -> String {
     match value.get(key) {
+        Some(serde_json::Value::String(s)) if s.contains('\0') => s.replace('\0', ""),
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Number(n)) => n.to_string(),
         _ => String::new(),

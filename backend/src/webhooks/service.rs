@@ -52,6 +52,14 @@ async fn log(
     record_log_entry(db, bus, entry).await.map(|_| ())
 }
 
+/// The body as text to keep for support, whatever its bytes: invalid UTF-8, and the NUL
+/// character PostgreSQL refuses to store in text, become U+FFFD. A body that could not be
+/// kept would be refused again on every resend.
+fn kept_text(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.contains('\0') { text.replace('\0', "\u{FFFD}") } else { text.into_owned() }
+}
+
 /// WooCommerce's first delivery is an unsigned `webhook_id=N` ping that must get a 200.
 fn is_woocommerce_ping(body: &[u8]) -> bool {
     std::str::from_utf8(body)
@@ -113,7 +121,7 @@ pub async fn receive(
         topic: delivery.topic.to_owned(),
         event_id,
         outcome: outcome.to_owned(),
-        raw_body: String::from_utf8_lossy(body).into_owned(),
+        raw_body: kept_text(body),
         order_id: None,
         error,
         received_at: Utc::now(),
@@ -166,7 +174,14 @@ pub async fn receive(
 
 #[cfg(test)]
 mod tests {
-    use super::is_woocommerce_ping;
+    use super::{is_woocommerce_ping, kept_text};
+
+    #[test]
+    fn kept_bodies_hold_no_nul_and_only_valid_utf8() {
+        assert_eq!(kept_text(b"{\"name\": \"#1\0\"}"), "{\"name\": \"#1\u{FFFD}\"}");
+        assert_eq!(kept_text(&[b'a', 0xFF, b'b']), "a\u{FFFD}b");
+        assert_eq!(kept_text("Zoë".as_bytes()), "Zoë");
+    }
 
     #[test]
     fn only_the_exact_ping_body_is_a_ping() {

@@ -5,7 +5,7 @@
 use e2e::quickbooks::Company;
 use serde_json::{Value, json};
 
-use crate::web_connector::{PASSWORD, paired};
+use crate::web_connector::{PASSWORD, Paired, paired};
 
 const BILLION_LAUGHS: &str = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>"#;
 
@@ -133,7 +133,25 @@ fn names_in_other_scripts_reach_quickbooks_transliterated_to_latin1() {
 
 #[test]
 fn signed_webhooks_that_are_deeply_nested_or_not_utf8_get_400_and_are_kept_for_support() {
-    let paired = paired(None);
+    signed_bad_bodies_get_400_and_are_kept(paired(None));
+}
+
+/// PostgreSQL refuses text holding a NUL character, which SQLite keeps.
+#[test]
+fn signed_webhooks_holding_nul_bytes_are_kept_on_postgresql_too() {
+    let Some(database) = e2e::server::PostgresDatabase::create() else {
+        eprintln!("skipped: set LEDGERBRIDGE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut serve = e2e::server::command();
+    serve.current_dir(dir.path()).env("DATABASE_URL", &database.url).args(["serve", "--listen", "127.0.0.1:0"]);
+    signed_bad_bodies_get_400_and_are_kept(Paired::pair(e2e::server::Server::start(serve), dir));
+}
+
+/// Signed bodies that cannot be read: each answered 400 (the store stops resending) and kept
+/// with its reason in the log, none of them made into an order.
+fn signed_bad_bodies_get_400_and_are_kept(paired: Paired) {
     let secret = "bad-input-secret";
     let added = paired.graphql(
         "mutation($c: ID!) { addStore(connectionId: $c, input: { platform: SHOPIFY, name: \"Shop\", signingSecret: \"bad-input-secret\" }) { store { webhookUrl } } }",
@@ -149,7 +167,10 @@ fn signed_webhooks_that_are_deeply_nested_or_not_utf8_get_400_and_are_kept_for_s
     let nested = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes();
     let mut not_utf8 = br#"{"id": 1, "name": "#.to_vec();
     not_utf8.extend([0xFF, 0xFE, b'"', b'}']);
-    for body in [nested, not_utf8] {
+    let nul = b"{\"id\": 2, \"name\": \"#10\0\"}".to_vec();
+    let bodies = [nested, not_utf8, nul];
+    let count = bodies.len();
+    for body in bodies {
         let response = reqwest::blocking::Client::new()
             .post(&url)
             .header("X-Shopify-Hmac-Sha256", sign(&body))
@@ -165,7 +186,30 @@ fn signed_webhooks_that_are_deeply_nested_or_not_utf8_get_400_and_are_kept_for_s
     );
     let malformed =
         log["transactionLog"]["nodes"].as_array().unwrap().iter().filter(|e| e["kind"] == "WEBHOOK_MALFORMED").count();
-    assert_eq!(malformed, 2, "{log}");
+    assert_eq!(malformed, count, "{log}");
     let orders = paired.data("query($c: ID!) { orders(connectionId: $c) { nodes { id } } }");
     assert_eq!(orders["orders"]["nodes"], json!([]), "nothing became an order");
+
+    // A readable order whose text holds an escaped NUL character becomes an order without it.
+    let body = json!({
+        "id": 3, "name": "#11\u{0}", "created_at": "2026-11-26T10:00:00Z", "currency": "USD",
+        "billing_address": { "first_name": "Zo\u{0}e", "last_name": "Null" },
+        "line_items": [{ "sku": "A\u{0}", "title": "A", "quantity": 1, "price": "2.00" }], "total_price": "2.00"
+    })
+    .to_string();
+    assert!(body.contains("\\u0000"), "JSON escapes it: {body}");
+    let response = reqwest::blocking::Client::new()
+        .post(&url)
+        .header("X-Shopify-Hmac-Sha256", sign(body.as_bytes()))
+        .header("X-Shopify-Topic", "orders/create")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200, "{}", response.text().unwrap_or_default());
+    paired.settle_webhooks();
+    let orders = paired.data("query($c: ID!) { orders(connectionId: $c) { nodes { number details } } }");
+    let [order] = orders["orders"]["nodes"].as_array().unwrap().as_slice() else { panic!("one order: {orders}") };
+    assert_eq!(order["number"], "#11");
+    let details = order["details"].to_string();
+    assert!(details.contains("\"Zoe\"") && !details.contains("\\u0000"), "{details}");
 }
