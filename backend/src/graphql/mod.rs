@@ -3,6 +3,7 @@
 mod context;
 mod documents;
 mod error;
+mod nul_text;
 pub mod routes;
 mod server_info;
 

@@ -39,23 +39,32 @@ async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: Gr
     if let BatchRequest::Batch(operations) = &batch
         && operations.len() > MAX_BATCH
     {
-        let mut error = async_graphql::ServerError::new(
+        return refused(
+            "BATCH_TOO_LARGE",
             format!("a batch may hold at most {MAX_BATCH} operations; this one holds {}", operations.len()),
-            None,
         );
-        error.extensions = Some({
-            let mut extensions = async_graphql::ErrorExtensionValues::default();
-            extensions.set("code", "BATCH_TOO_LARGE");
-            extensions
-        });
-        return GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response();
     }
     for operation in batch.iter_mut() {
         state.documents.prepare(operation);
     }
+    // Refused whole, as a batch too large is: none of it runs.
+    if batch.iter_mut().any(super::nul_text::holds_nul) {
+        return refused("VALIDATION", "text may not hold the NUL character (U+0000); nothing was done".to_owned());
+    }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let auth = resolve_auth(&state.app, header).await;
     GraphQLResponse::from(state.schema.execute_batch(batch.data(auth)).await).into_response()
+}
+
+/// An answer of one error with its `code`, for a request refused before any of it ran.
+fn refused(code: &str, message: String) -> Response {
+    let mut error = async_graphql::ServerError::new(message, None);
+    error.extensions = Some({
+        let mut extensions = async_graphql::ErrorExtensionValues::default();
+        extensions.set("code", code);
+        extensions
+    });
+    GraphQLResponse::from(async_graphql::Response::from_errors(vec![error])).into_response()
 }
 
 async fn subscriptions(

@@ -9,6 +9,7 @@ use crate::helpers::{TestApp, on_both_databases};
 on_both_databases!(
     introspection_is_allowed_but_deep_or_costly_queries_are_refused,
     a_batch_runs_each_operation_and_a_large_one_is_refused_whole,
+    text_holding_a_nul_character_is_refused_clearly_on_every_database,
 );
 
 async fn introspection_is_allowed_but_deep_or_costly_queries_are_refused(app: &TestApp) {
@@ -56,4 +57,30 @@ async fn a_batch_runs_each_operation_and_a_large_one_is_refused_whole(app: &Test
         )
         .await;
     assert_eq!(first.code(), "UNAUTHENTICATED", "nothing of a refused batch ran");
+}
+
+/// PostgreSQL cannot store the NUL character in text, SQLite can: refused alike on both,
+/// before anything runs, whether it comes in a variable or in the document.
+async fn text_holding_a_nul_character_is_refused_clearly_on_every_database(app: &TestApp) {
+    let merchant = app.sign_up("nul@shop.example").await;
+    let token = merchant.access_token;
+    let connection = app.create_connection(&token, "Main").await;
+    let add = "mutation($c: ID!, $i: AddStoreInput!) { addStore(connectionId: $c, input: $i) { store { name } } }";
+    let input = |name: &str| json!({ "c": connection, "i": { "platform": "SHOPIFY", "name": name } });
+    let refused = app.graphql(Some(&token), add, input("Sh\u{0}op")).await;
+    assert_eq!(refused.code(), "VALIDATION", "{}", refused.0);
+    assert!(refused.message().contains("NUL"), "{}", refused.0);
+    assert!(refused.0["data"].is_null(), "nothing ran: {}", refused.0);
+    let literal = format!(
+        "mutation {{ addStore(connectionId: \"{connection}\", input: {{ platform: SHOPIFY, name: \"Sh\\u0000op\" }}) {{ store {{ name }} }} }}"
+    );
+    let refused = app.graphql(Some(&token), &literal, json!({})).await;
+    assert_eq!(refused.code(), "VALIDATION", "{}", refused.0);
+
+    let stores = app
+        .graphql(Some(&token), "query($c: ID!) { stores(connectionId: $c) { name } }", json!({ "c": connection }))
+        .await;
+    assert_eq!(stores.data()["stores"], json!([]), "no store was added");
+    let added = app.graphql(Some(&token), add, input("Shop \u{1F6CD}")).await;
+    assert_eq!(added.data()["addStore"]["store"]["name"], "Shop \u{1F6CD}", "other text is kept as sent");
 }
