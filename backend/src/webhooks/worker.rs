@@ -63,11 +63,11 @@ pub fn spawn(
             }
             tokio::select! {
                 _ = wake.notified() => {
-                    // On SQLite the stores' requests wait while the worker writes: letting the
-                    // deliveries arriving with this one gather makes one transaction of many.
-                    if gate.takes_turns() {
-                        tokio::time::sleep(GATHER).await;
-                    }
+                    // Letting the deliveries arriving with this one gather makes one
+                    // transaction of many: on SQLite the stores' requests wait while the
+                    // worker writes, and on PostgreSQL each transaction is a handful of
+                    // statements and a commit whatever its size.
+                    tokio::time::sleep(GATHER).await;
                 }
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             }

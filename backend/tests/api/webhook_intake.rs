@@ -346,3 +346,104 @@ async fn deliveries_taken_by_another_replica_while_a_worker_waits_for_its_turn_a
     made.sort();
     assert_eq!(made, ["502", "503", "504"], "no order for the deliveries the other replica took");
 }
+
+/// Two replicas given the same redeliveries at once, in opposite orders, each as one group:
+/// both groups are stored, every delivery once. On PostgreSQL an insert waits on a key the
+/// other has just inserted; in opposite orders the two would wait on each other (a deadlock,
+/// one group refused) but for the one order every replica inserts in. One thread, so that
+/// each writer finds all its deliveries queued and writes them as a single group.
+#[tokio::test(flavor = "current_thread")]
+async fn two_replicas_storing_the_same_redeliveries_in_opposite_orders_store_each_once() {
+    use ledgerbridge::db::WriteGate;
+    use ledgerbridge::webhooks::intake_writer::{IntakeWriter, Stored};
+    let Some(app) = crate::helpers::spawn_app(crate::helpers::Backend::Postgres).await else {
+        eprintln!("skipped: set LEDGERBRIDGE_TEST_POSTGRES_URL to run on PostgreSQL");
+        return;
+    };
+    let (_, _, store) = shopify_store(&app).await;
+    let db = &app.state.db;
+    let replica = || IntakeWriter::spawn(db.clone(), WriteGate::for_database(db), Default::default());
+    let (a, b) = (replica(), replica());
+    let row = |round: usize, event: usize| webhook_event::Model {
+        id: Uuid::now_v7(),
+        store_id: store,
+        topic: "orders/create".to_owned(),
+        event_id: format!("redelivered-{round}-{event:03}"),
+        outcome: ledgerbridge::webhooks::RECEIVED.to_owned(),
+        raw_body: order_body(event as u64, &format!("#{event}"), "paid").to_string(),
+        order_id: None,
+        error: None,
+        received_at: Utc::now(),
+    };
+    // The two statements need not overlap in every round; in eight, unordered ones did.
+    const ROUNDS: usize = 8;
+    const EVENTS: usize = 200;
+    for round in 0..ROUNDS {
+        let mut stores = Vec::new();
+        for event in 0..EVENTS {
+            let (a, row) = (a.clone(), row(round, event));
+            stores.push(tokio::spawn(async move { a.store(row).await }));
+        }
+        for event in (0..EVENTS).rev() {
+            let (b, row) = (b.clone(), row(round, event));
+            stores.push(tokio::spawn(async move { b.store(row).await }));
+        }
+        let mut new = 0;
+        for stored in stores {
+            match stored.await.expect("a store task") {
+                Ok(Stored::New) => new += 1,
+                Ok(Stored::Repeat) => {}
+                Err(err) => panic!("a group was refused in round {round}: {err}"),
+            }
+        }
+        assert_eq!(new, EVENTS, "each delivery stored by one replica, a repeat to the other");
+    }
+    let kept = webhook_event::Entity::find().filter(webhook_event::Column::StoreId.eq(store)).count(db).await;
+    assert_eq!(kept.expect("count"), (ROUNDS * EVENTS) as u64);
+}
+
+/// A group the database refuses for one of its rows (here a store that no longer exists) is
+/// stored one by one: the others are kept, and only that one's request fails (its store
+/// sends it again). One thread, so that the three form one group.
+#[tokio::test(flavor = "current_thread")]
+async fn one_delivery_the_database_refuses_fails_alone_not_its_group() {
+    use ledgerbridge::db::WriteGate;
+    use ledgerbridge::webhooks::intake_writer::{IntakeWriter, Stored};
+    for backend in [crate::helpers::Backend::Sqlite, crate::helpers::Backend::Postgres] {
+        let Some(app) = crate::helpers::spawn_app(backend).await else {
+            eprintln!("skipped on PostgreSQL: set LEDGERBRIDGE_TEST_POSTGRES_URL");
+            continue;
+        };
+        let (_, _, store) = shopify_store(&app).await;
+        let db = &app.state.db;
+        let writer = IntakeWriter::spawn(db.clone(), WriteGate::for_database(db), Default::default());
+        let row = |store_id: Uuid, event: &str| webhook_event::Model {
+            id: Uuid::now_v7(),
+            store_id,
+            topic: "orders/create".to_owned(),
+            event_id: event.to_owned(),
+            outcome: ledgerbridge::webhooks::RECEIVED.to_owned(),
+            raw_body: order_body(1, "#1", "paid").to_string(),
+            order_id: None,
+            error: None,
+            received_at: Utc::now(),
+        };
+        let rows = [row(store, "kept-1"), row(Uuid::now_v7(), "storeless"), row(store, "kept-2")];
+        let stores: Vec<_> = rows
+            .into_iter()
+            .map(|row| {
+                let writer = writer.clone();
+                tokio::spawn(async move { writer.store(row).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for stored in stores {
+            outcomes.push(stored.await.expect("a store task"));
+        }
+        assert!(matches!(outcomes[0], Ok(Stored::New)), "{backend:?}: {outcomes:?}");
+        assert!(outcomes[1].is_err(), "{backend:?}: {outcomes:?}");
+        assert!(matches!(outcomes[2], Ok(Stored::New)), "{backend:?}: {outcomes:?}");
+        let kept = webhook_event::Entity::find().filter(webhook_event::Column::StoreId.eq(store)).count(db).await;
+        assert_eq!(kept.expect("count"), 2, "{backend:?}");
+    }
+}
