@@ -30,6 +30,11 @@ pub enum PayloadError {
 /// Money written as a JSON string ("19.99") or number (19.99, as WooCommerce does for prices).
 fn money(value: &serde_json::Value, field: &str) -> Result<Money, PayloadError> {
     let text = match value {
+        // Not an amount: refused, the character shown in the reason as one that can be kept.
+        serde_json::Value::String(s) if s.contains('\0') => {
+            let shown = s.replace('\0', "\u{FFFD}");
+            return Err(PayloadError::Money { field: field.to_owned(), source: MoneyError::NotANumber(shown) });
+        }
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Number(n) => n.to_string(),
         serde_json::Value::Null => return Ok(Money::ZERO),
@@ -49,5 +54,19 @@ fn text(value: &serde_json::Value, key: &str) -> String {
         Some(serde_json::Value::String(s)) => s.clone(),
         Some(serde_json::Value::Number(n)) => n.to_string(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{money, text};
+
+    #[test]
+    fn nul_characters_never_reach_an_order_nor_an_error() {
+        assert_eq!(text(&json!({ "name": "Zo\u{0}e" }), "name"), "Zoe");
+        let refused = money(&json!("2.5\u{0}0"), "price").expect_err("not an amount");
+        assert_eq!(refused.to_string(), "`price`: `2.5\u{FFFD}0` is not an amount of money");
     }
 }
