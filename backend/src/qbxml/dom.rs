@@ -87,6 +87,10 @@ fn adopt(parent: &mut XmlNode, child: XmlNode) {
 
 /// Parses a whole document into its root element.
 pub fn parse_document(xml: &str) -> Result<XmlNode, XmlError> {
+    // XML allows it nowhere, quick-xml does not look for it, and PostgreSQL cannot store it.
+    if xml.contains('\0') {
+        return Err(XmlError::Malformed("the document holds a NUL character, which XML does not allow".into()));
+    }
     let mut reader = Reader::from_str(xml);
     let mut stack: Vec<XmlNode> = Vec::new();
     let mut root: Option<XmlNode> = None;
@@ -164,7 +168,17 @@ fn resolve_reference(name: &str) -> Result<char, XmlError> {
     } else {
         None
     };
-    code.and_then(char::from_u32).ok_or_else(|| XmlError::Malformed(format!("unknown entity &{name};")))
+    match code.and_then(char::from_u32) {
+        Some(c) if is_xml_char(c) => Ok(c),
+        Some(_) => Err(XmlError::Malformed(format!("&{name}; is a character XML does not allow"))),
+        None => Err(XmlError::Malformed(format!("unknown entity &{name};"))),
+    }
+}
+
+/// XML 1.0's characters: a reference to any other (NUL above all, which PostgreSQL cannot
+/// store either) is not well-formed.
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 #[cfg(test)]
@@ -207,5 +221,21 @@ mod tests {
         assert!(parse_document("<a>").is_err());
         assert_eq!(parse_document(""), Err(XmlError::Empty));
         assert!(parse_document("<a/><b/>").is_err());
+    }
+
+    #[test]
+    fn characters_xml_does_not_allow_are_refused_raw_or_referenced() {
+        assert!(parse_document("<a>x\0y</a>").is_err());
+        for reference in ["&#0;", "&#x0;", "&#1;", "&#xFFFE;"] {
+            let refused = parse_document(&format!("<a>{reference}</a>"));
+            assert!(
+                matches!(&refused, Err(XmlError::Malformed(why)) if why.contains("does not allow")),
+                "{reference}: {refused:?}"
+            );
+        }
+        assert_eq!(
+            parse_document("<a>&#9;&#xA;&#x1F600;</a>").map(|a| a.text.to_string()),
+            Ok("\t\n\u{1F600}".to_owned())
+        );
     }
 }

@@ -212,6 +212,11 @@ mod tests {
         assert!(matches!(parse_call("<html><body/></html>"), Err(SoapError::Malformed(_))));
         let unknown = r#"<Envelope><Body><dropTables/></Body></Envelope>"#;
         assert_eq!(parse_call(unknown), Err(SoapError::UnknownMethod("dropTables".into())));
+        let nul = sample("03_authenticate.req.xml").replacen("</strUserName>", "\0</strUserName>", 1);
+        assert!(nul.contains('\0'));
+        assert!(matches!(parse_call(&nul), Err(SoapError::Malformed(why)) if why.contains("NUL")));
+        let referenced = sample("03_authenticate.req.xml").replacen("</strUserName>", "&#0;</strUserName>", 1);
+        assert!(matches!(parse_call(&referenced), Err(SoapError::Malformed(_))), "quick-xml refuses &#0;");
     }
 
     #[test]
