@@ -150,7 +150,8 @@ fn signed_webhooks_holding_nul_bytes_are_kept_on_postgresql_too() {
 }
 
 /// Signed bodies that cannot be read: each answered 400 (the store stops resending) and kept
-/// with its reason in the log, none of them made into an order.
+/// with its reason in the log, none of them made into an order. Then a readable one whose
+/// text holds an escaped NUL: made into an order without it.
 fn signed_bad_bodies_get_400_and_are_kept(paired: Paired) {
     let secret = "bad-input-secret";
     let added = paired.graphql(
