@@ -12,6 +12,12 @@ use crate::qbxml::lists::InventoryLevel;
 /// Changed quantities on hand, for live subscribers in this process.
 pub type InventoryBus = crate::events::Bus<inventory_level::Model>;
 
+impl crate::events::OfConnection for inventory_level::Model {
+    fn connection_id(&self) -> Uuid {
+        self.connection_id
+    }
+}
+
 /// Stores levels read from QuickBooks, publishes the ones that changed and queues them for the
 /// stores that receive quantities; returns the changed ones.
 pub async fn store_levels(

@@ -74,7 +74,7 @@ impl SalesSubscription {
         let app = app(ctx).clone();
         let id = parse_id(&connection_id, "connection")?;
         let connection = find_owned(&app.db, &caller(ctx)?, id).await?;
-        let mut receiver = app.sales_bus.subscribe();
+        let mut receiver = app.sales_bus.subscribe(connection.id);
         Ok(async_stream::stream! {
             loop {
                 match receiver.recv().await {

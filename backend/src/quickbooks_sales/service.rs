@@ -12,6 +12,12 @@ use crate::qbxml::sales::QbSale;
 /// New and changed sales, for live subscribers in this process.
 pub type SalesBus = crate::events::Bus<qb_sale::Model>;
 
+impl crate::events::OfConnection for qb_sale::Model {
+    fn connection_id(&self) -> Uuid {
+        self.connection_id
+    }
+}
+
 /// Stores sales (a sale read again replaces its earlier copy) and publishes the changed ones.
 pub async fn store_sales(
     db: &impl Db,

@@ -147,7 +147,7 @@ impl LogSubscription {
         };
         let connection = find_owned(&app.db, &caller(ctx)?, id).await?;
         // Subscribe before deciding where to start, so nothing falls between the two.
-        let receiver = app.log_bus.subscribe();
+        let receiver = app.log_bus.subscribe(connection.id);
         let start = match after {
             Some(after) => Start::After(after),
             None => Start::Now(

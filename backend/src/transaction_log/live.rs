@@ -30,8 +30,9 @@ pub enum Start {
     Now(Option<i64>),
 }
 
-/// The entries of `connection_id` from `start` on. `receiver` must have subscribed to the
-/// log bus before `start` was decided, so that nothing recorded in between is missed.
+/// The entries of `connection_id` from `start` on. `receiver` must have subscribed to that
+/// connection on the log bus before `start` was decided, so that nothing recorded in between
+/// is missed.
 ///
 /// On PostgreSQL an entry's id is drawn when it is inserted and it is seen when its transaction
 /// commits, so a smaller id may arrive after a larger one: entries are told apart by id, never
@@ -148,7 +149,7 @@ mod tests {
         let (_dir, db, connection_id) = log_with_connection().await;
         let bus = LogBus::new();
         let known = record(&db, connection_id, "known").await;
-        let receiver = bus.subscribe();
+        let receiver = bus.subscribe(connection_id);
         // Recorded while the subscriber starts: stored, and published to the bus it listens on.
         for message in ["missed 1", "missed 2"] {
             bus.publish(record(&db, connection_id, message).await);
@@ -165,7 +166,7 @@ mod tests {
     async fn a_smaller_id_arriving_late_is_still_sent_and_other_connections_are_not() {
         let (_dir, db, connection_id) = log_with_connection().await;
         let bus = LogBus::new();
-        let mut stream = Box::pin(entries(db.clone(), bus.subscribe(), connection_id, Start::Now(None)));
+        let mut stream = Box::pin(entries(db.clone(), bus.subscribe(connection_id), connection_id, Start::Now(None)));
         let earlier = record(&db, connection_id, "committed last").await;
         let later = record(&db, connection_id, "committed first").await;
         bus.publish(later);
@@ -181,7 +182,8 @@ mod tests {
         let (_dir, db, connection_id) = log_with_connection().await;
         let bus = LogBus::new();
         let newest = record(&db, connection_id, "before").await;
-        let mut stream = Box::pin(entries(db.clone(), bus.subscribe(), connection_id, Start::Now(Some(newest.id))));
+        let mut stream =
+            Box::pin(entries(db.clone(), bus.subscribe(connection_id), connection_id, Start::Now(Some(newest.id))));
         // More than the bus holds, published before the subscriber reads any.
         let total = 1_100;
         for i in 0..total {

@@ -24,7 +24,7 @@ impl SyncSubscription {
         let id = parse_id(&connection_id, "connection")?;
         let connection = find_owned(&app.db, &caller(ctx)?, id).await?;
         // Subscribe first, then read the current state: no change can fall in between.
-        let mut receiver = app.progress_bus.subscribe();
+        let mut receiver = app.progress_bus.subscribe(connection.id);
         let now = current(&app.db, connection.id).await?;
         Ok(async_stream::stream! {
             yield now;

@@ -40,6 +40,12 @@ impl SyncProgress {
 /// Progress changes, for live subscribers in this process.
 pub type ProgressBus = crate::events::Bus<SyncProgress>;
 
+impl crate::events::OfConnection for SyncProgress {
+    fn connection_id(&self) -> Uuid {
+        self.connection_id
+    }
+}
+
 /// The progress of a session as stored.
 pub fn of_session(session: &wc_session::Model, message: impl Into<String>) -> SyncProgress {
     let running = session.closed_at.is_none() && session.expires_at > Utc::now();

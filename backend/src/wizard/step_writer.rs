@@ -193,7 +193,7 @@ mod tests {
 
         let gate = WriteGate::for_database(&db);
         let bus = LogBus::new();
-        let mut published = bus.subscribe();
+        let mut published = bus.subscribe(connection.id);
         let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
         let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), bus);
         // Someone else's turn holds the writer back, so the three saves meet in one group.
