@@ -91,9 +91,13 @@ fn measure() -> (Vec<String>, bool) {
     }
 
     let mut with_subscribers = 0;
+    let mut alone_cpu = Duration::ZERO;
     for clients in [100, 1_000] {
-        let (ours, raw, rss) = runtime.block_on(fan_out(&merchant, &webhook, clients));
+        let FanOut { ours, raw, ours_cpu, raw_cpu, rss } = runtime.block_on(fan_out(&merchant, &webhook, clients, &[]));
         with_subscribers = rss;
+        if clients == 100 {
+            alone_cpu = ours_cpu;
+        }
         let ratio = ours.as_secs_f64() / raw.as_secs_f64();
         missed |= ratio > 1.5 || (clients == 1_000 && ours > Duration::from_millis(50));
         rows.push(format!(
@@ -102,7 +106,25 @@ fn measure() -> (Vec<String>, bool) {
             ms(raw),
             if clients == 1_000 { ", p99 ≤ 50 ms" } else { "" }
         ));
+        rows.push(cpu_row(&format!("to {clients} clients"), ours_cpu, "raw websocket broadcast", raw_cpu));
     }
+    // The same 100 clients while the merchant's nine other connections have 100 listeners each,
+    // who must hear none of it: what one event costs must not grow with everyone else's.
+    let elsewhere: Vec<(String, String)> = (1..=9).map(|n| another_connection(&merchant, n)).collect();
+    let FanOut { ours, raw, ours_cpu, .. } = runtime.block_on(fan_out(&merchant, &webhook, 100, &elsewhere));
+    rows.push(format!(
+        "| for reference: transactionLogEntries to 100 clients while 900 listen to 9 other connections, p99 | {:.1} ms | raw websocket broadcast to 100 {:.1} ms | {:.2}× | — |",
+        ms(ours),
+        ms(raw),
+        ours.as_secs_f64() / raw.as_secs_f64()
+    ));
+    rows.push(cpu_row(
+        "to 100 clients while 900 listen to 9 other connections",
+        ours_cpu,
+        "the same with nobody else listening",
+        alone_cpu,
+    ));
+
     let idle_mb = idle as f64 / MB;
     let busy_mb = with_subscribers as f64 / MB;
     missed |= idle_mb > 30.0 || busy_mb > 150.0;
@@ -112,6 +134,20 @@ fn measure() -> (Vec<String>, bool) {
         busy_mb / 150.0
     ));
     (rows, missed)
+}
+
+/// A reference row: the server's CPU time per `transactionLogEntries` event against another's.
+fn cpu_row(what: &str, ours: Duration, limit: &str, theirs: Duration) -> String {
+    format!(
+        "| for reference: server CPU time per transactionLogEntries event {what} | {:.0} µs | {limit} {:.0} µs | {:.2}× | — |",
+        micros(ours),
+        micros(theirs),
+        micros(ours) / micros(theirs)
+    )
+}
+
+fn micros(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1e6
 }
 
 fn ms(duration: Duration) -> f64 {
@@ -205,11 +241,53 @@ async fn hammer(
     Load { per_second: times.len() as f64 / elapsed.as_secs_f64(), p99: percentile(&mut times, 99) }
 }
 
-/// p99 from an event's trigger to its arrival at each of `clients` websockets, ours then the
-/// raw broadcast; and the server's resident memory while ours are all connected.
-async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duration, Duration, u64) {
-    let (arrivals, mut arrived) = mpsc::unbounded_channel::<Instant>();
+/// Another connection of the merchant with a store: its id and the store's webhook URL.
+fn another_connection(merchant: &Merchant, n: usize) -> (String, String) {
+    let created = merchant.graphql(
+        "mutation($n: String!) { createConnection(input: { name: $n, runEveryMinutes: 10 }) { id } }",
+        json!({ "n": format!("Books {n}") }),
+    );
+    let id = created["data"]["createConnection"]["id"].as_str().expect("a connection").to_owned();
+    let store = merchant.graphql(
+        "mutation($c: ID!, $i: AddStoreInput!) { addStore(connectionId: $c, input: $i) { store { webhookUrl } } }",
+        json!({ "c": id, "i": { "platform": "SHOPIFY", "name": format!("Shop {n}") } }),
+    );
+    (id, store["data"]["addStore"]["store"]["webhookUrl"].as_str().expect("a webhook URL").to_owned())
+}
+
+/// A refused webhook to `webhook`: its log entry reaches the subscribers of its connection.
+fn refused_webhook(
+    http: &reqwest::Client,
+    webhook: &str,
+) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> + use<> {
+    http.post(webhook)
+        .header("X-Shopify-Hmac-Sha256", "bm90IHRoZSBzaWduYXR1cmU=")
+        .header("X-Shopify-Topic", "orders/create")
+        .body("{}")
+        .send()
+}
+
+/// From an event's trigger to its arrival at each of `clients` websockets, ours then the raw
+/// broadcast. Each of `elsewhere`'s connections (id, webhook) has as many listeners meanwhile,
+/// who must get none of the events.
+async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize, elsewhere: &[(String, String)]) -> FanOut {
+    let http = reqwest::Client::new();
     let mut sockets = Vec::new();
+    let mut bystanders = Vec::new();
+    for (connection_id, their_webhook) in elsewhere {
+        let (arrivals, mut arrived) = mpsc::unbounded_channel::<Instant>();
+        for _ in 0..clients {
+            sockets.push(tokio::spawn(subscriber(
+                merchant.server.url("/graphql/ws"),
+                merchant.token.clone(),
+                connection_id.clone(),
+                arrivals.clone(),
+            )));
+        }
+        all_listen(|| refused_webhook(&http, their_webhook), 401, &mut arrived, clients).await;
+        bystanders.push(arrived);
+    }
+    let (arrivals, mut arrived) = mpsc::unbounded_channel::<Instant>();
     for _ in 0..clients {
         sockets.push(tokio::spawn(subscriber(
             merchant.server.url("/graphql/ws"),
@@ -218,17 +296,14 @@ async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duratio
             arrivals.clone(),
         )));
     }
-    let http = reqwest::Client::new();
     // A webhook with a wrong signature: refused with a log entry, which every subscriber gets.
-    let trigger = || {
-        http.post(webhook)
-            .header("X-Shopify-Hmac-Sha256", "bm90IHRoZSBzaWduYXR1cmU=")
-            .header("X-Shopify-Topic", "orders/create")
-            .body("{}")
-            .send()
-    };
-    let mut ours = time_deliveries(trigger, 401, &mut arrived, clients).await;
+    let pid = merchant.server.pid();
+    let (mut ours, ours_cpu) =
+        time_deliveries(|| refused_webhook(&http, webhook), 401, &mut arrived, clients, pid).await;
     let rss = resident_bytes(merchant.server.pid());
+    for arrived in &mut bystanders {
+        assert!(arrived.try_recv().is_err(), "a subscriber of another connection got this one's entries");
+    }
     for socket in sockets {
         socket.abort();
     }
@@ -245,22 +320,63 @@ async fn fan_out(merchant: &Merchant, webhook: &str, clients: usize) -> (Duratio
         "orderNumber": null, "createdAt": "2026-11-27T10:00:00.000000Z" } } } })
     .to_string();
     let publish = || http.post(merchant.server.url("/bench/broadcast")).body(sample.clone()).send();
-    let mut raw = time_deliveries(publish, 204, &mut arrived, clients).await;
+    let (mut raw, raw_cpu) = time_deliveries(publish, 204, &mut arrived, clients, pid).await;
     for socket in sockets {
         socket.abort();
     }
-    (percentile(&mut ours, 99), percentile(&mut raw, 99), rss)
+    FanOut { ours: percentile(&mut ours, 99), raw: percentile(&mut raw, 99), ours_cpu, raw_cpu, rss }
 }
 
-/// Triggers events until one reaches all `clients` (until then not every socket is
-/// listening yet), then `EVENTS` more, one at a time; returns each arrival's delay after its
-/// trigger was sent.
+/// One fan-out measure: p99 arrival delays, the server's CPU time per event, ours and the raw
+/// broadcast's; the server's resident memory while ours listened.
+struct FanOut {
+    ours: Duration,
+    raw: Duration,
+    ours_cpu: Duration,
+    raw_cpu: Duration,
+    rss: u64,
+}
+
+/// Once all `clients` listen ([`all_listen`]), triggers `EVENTS` events, one at a time;
+/// returns each arrival's delay after its trigger was sent, and the CPU time the server (`pid`)
+/// spent per event.
 async fn time_deliveries<F, R>(
     trigger: F,
     status: u16,
     arrived: &mut mpsc::UnboundedReceiver<Instant>,
     clients: usize,
-) -> Vec<Duration>
+    pid: u32,
+) -> (Vec<Duration>, Duration)
+where
+    F: Fn() -> R,
+    R: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
+{
+    all_listen(&trigger, status, arrived, clients).await;
+    let cpu = cpu_time(pid);
+    let mut delays = Vec::with_capacity(clients * EVENTS);
+    for _ in 0..EVENTS {
+        let sent = Instant::now();
+        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), status);
+        let times = drain(arrived, clients, Duration::from_secs(10)).await;
+        assert_eq!(times.len(), clients, "every client got the event");
+        delays.extend(times.iter().map(|t| t.duration_since(sent)));
+    }
+    (delays, cpu_time(pid).saturating_sub(cpu) / EVENTS as u32)
+}
+
+/// CPU time a process has spent, all its threads, from `/proc/<pid>/task/*/schedstat` (in
+/// nanoseconds, where `/proc/<pid>/stat` counts 10 ms ticks).
+fn cpu_time(pid: u32) -> Duration {
+    let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the server's threads");
+    let nanos = tasks
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok())
+        .filter_map(|stat| stat.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
+/// Triggers events until one reaches all `clients`: until then not every socket is listening.
+async fn all_listen<F, R>(trigger: F, status: u16, arrived: &mut mpsc::UnboundedReceiver<Instant>, clients: usize)
 where
     F: Fn() -> R,
     R: std::future::Future<Output = reqwest::Result<reqwest::Response>>,
@@ -270,18 +386,9 @@ where
         assert!(ready.elapsed() < Duration::from_secs(60), "the clients never all listened");
         assert_eq!(trigger().await.expect("the server answers").status().as_u16(), status);
         if drain(arrived, clients, Duration::from_secs(2)).await.len() == clients {
-            break;
+            return;
         }
     }
-    let mut delays = Vec::with_capacity(clients * EVENTS);
-    for _ in 0..EVENTS {
-        let sent = Instant::now();
-        assert_eq!(trigger().await.expect("the server answers").status().as_u16(), status);
-        let times = drain(arrived, clients, Duration::from_secs(10)).await;
-        assert_eq!(times.len(), clients, "every client got the event");
-        delays.extend(times.iter().map(|t| t.duration_since(sent)));
-    }
-    delays
 }
 
 /// Up to `count` arrivals, waiting at most `patience` for them all.
