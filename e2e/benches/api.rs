@@ -4,8 +4,8 @@
 //! token, which split the mutation's cost); `transactionLogEntries` fanned out to 100 and 1,000
 //! websocket subscribers next to a raw websocket broadcast of the same JSON, then to 100 while
 //! 900 listen to other connections, with the server's CPU time per event beside each; the
-//! server's resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to its
-//! yardstick, measured by the same client in the same run. Every GraphQL answer is checked
+//! server's resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to
+//! its yardstick, measured by the same client in the same run. Every GraphQL answer is checked
 //! for `errors`. Run with `cargo bench -p e2e --bench api`.
 
 use std::sync::Arc;
