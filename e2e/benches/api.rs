@@ -1,7 +1,8 @@
 //! The API under load, against the release server started with its benchmark yardsticks
 //! (`--bench-endpoints`): a GraphQL mutation over HTTP from 32 connections next to an axum
 //! JSON echo on the same server (and, for reference, `{ __typename }` with and without a
-//! token, which split the mutation's cost); `transactionLogEntries` fanned out to 100 and 1,000
+//! token, which split the mutation's cost), with the CPU time each request costs the server,
+//! and the server and this load generator together; `transactionLogEntries` fanned out to 100 and 1,000
 //! websocket subscribers next to a raw websocket broadcast of the same JSON, then to 100 while
 //! 900 listen to other connections, with the server's CPU time per event beside each; the
 //! server's resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to
@@ -82,12 +83,22 @@ fn measure() -> (Vec<String>, bool) {
         ms(graphql.p99),
         ms(echo.p99)
     ));
-    for (what, load) in references {
+    for (what, load) in &references {
         rows.push(format!(
             "| for reference: {what} | {:.0}/s | axum JSON echo {:.0}/s | {:.2}× | — |",
             load.per_second,
             echo.per_second,
             load.per_second / echo.per_second
+        ));
+    }
+    for (what, load) in
+        std::iter::once(("the GraphQL mutation", &graphql)).chain(references.iter().map(|(w, l)| (*w, l)))
+    {
+        rows.push(request_cpu_row(&format!("server CPU time per request, {what}"), load.server_cpu, echo.server_cpu));
+        rows.push(request_cpu_row(
+            &format!("server and load generator CPU time per request, {what}"),
+            load.both_cpu,
+            echo.both_cpu,
         ));
     }
 
@@ -147,6 +158,17 @@ fn cpu_row(what: &str, ours: Duration, limit: &str, theirs: Duration) -> String 
     )
 }
 
+/// A reference row: CPU time per request against the echo's; for throughput the inverse
+/// of the ratio is what counts.
+fn request_cpu_row(what: &str, ours: Duration, echo: Duration) -> String {
+    format!(
+        "| for reference: {what} | {:.1} µs | axum JSON echo {:.1} µs | {:.2}× | — |",
+        micros(ours),
+        micros(echo),
+        micros(ours) / micros(echo)
+    )
+}
+
 fn micros(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1e6
 }
@@ -174,6 +196,11 @@ fn percentile(times: &mut [Duration], percent: usize) -> Duration {
 struct Load {
     per_second: f64,
     p99: Duration,
+    /// CPU time per request: the server's, and the server's and the load generator's
+    /// together. On a machine whose cores the load saturates, the ratio of the latter to the
+    /// echo's is the ceiling of the throughput ratio, and it is much steadier from run to run.
+    server_cpu: Duration,
+    both_cpu: Duration,
 }
 
 /// The mutation, the reference queries, then the echo, each from `CONNECTIONS` keep-alive
@@ -185,7 +212,8 @@ async fn http_load(merchant: &Merchant) -> (Load, Vec<(&'static str, Load)>, Loa
         "i": { "emails": "books@shop.example", "dailyLogEmail": true, "notifyCustomerCreated": true, "notifyItemCreated": false }
     });
     let body = Arc::new(serde_json::to_vec(&json!({ "query": MUTATION, "variables": variables })).expect("JSON"));
-    let graphql = hammer(merchant.server.url("/graphql"), Some(merchant.token.clone()), body.clone(), |answer| {
+    let pid = merchant.server.pid();
+    let graphql = hammer(pid, merchant.server.url("/graphql"), Some(merchant.token.clone()), body.clone(), |answer| {
         answer.get("errors").is_none() && answer["data"]["saveNotificationSettings"]["saved"]["dailyLogEmail"] == true
     })
     .await;
@@ -196,9 +224,9 @@ async fn http_load(merchant: &Merchant) -> (Load, Vec<(&'static str, Load)>, Loa
         ("GraphQL `{ __typename }`, no token", None),
         ("GraphQL `{ __typename }` with the session token", Some(merchant.token.clone())),
     ] {
-        references.push((what, hammer(merchant.server.url("/graphql"), token, typename.clone(), plain).await));
+        references.push((what, hammer(pid, merchant.server.url("/graphql"), token, typename.clone(), plain).await));
     }
-    let echo = hammer(merchant.server.url("/bench/echo"), None, body.clone(), {
+    let echo = hammer(pid, merchant.server.url("/bench/echo"), None, body.clone(), {
         let sent: Value = serde_json::from_slice(&body).expect("JSON");
         move |answer| *answer == sent
     })
@@ -207,6 +235,7 @@ async fn http_load(merchant: &Merchant) -> (Load, Vec<(&'static str, Load)>, Loa
 }
 
 async fn hammer(
+    pid: u32,
     url: String,
     token: Option<String>,
     body: Arc<Vec<u8>>,
@@ -214,6 +243,7 @@ async fn hammer(
 ) -> Load {
     let until = Instant::now() + LOAD;
     let started = Instant::now();
+    let (server_before, own_before) = (cpu_time(pid), cpu_time(std::process::id()));
     let mut tasks = Vec::new();
     for _ in 0..CONNECTIONS {
         let (url, token, body, check) = (url.clone(), token.clone(), body.clone(), check.clone());
@@ -239,7 +269,15 @@ async fn hammer(
         times.extend(task.await.expect("a client task"));
     }
     let elapsed = started.elapsed();
-    Load { per_second: times.len() as f64 / elapsed.as_secs_f64(), p99: percentile(&mut times, 99) }
+    let server = cpu_time(pid).saturating_sub(server_before);
+    let both = server + cpu_time(std::process::id()).saturating_sub(own_before);
+    let requests = u32::try_from(times.len()).expect("fewer than 2^32 requests").max(1);
+    Load {
+        per_second: times.len() as f64 / elapsed.as_secs_f64(),
+        p99: percentile(&mut times, 99),
+        server_cpu: server / requests,
+        both_cpu: both / requests,
+    }
 }
 
 /// Another connection of the merchant with a store: its id and the store's webhook URL.
@@ -365,8 +403,8 @@ where
     (delays, cpu_time(pid).saturating_sub(cpu) / EVENTS as u32)
 }
 
-/// CPU time a process has spent, all its threads, from `/proc/<pid>/task/*/schedstat` (in
-/// nanoseconds, where `/proc/<pid>/stat` counts 10 ms ticks).
+/// CPU time a process has spent, all its live threads, from `/proc/<pid>/task/*/schedstat`
+/// (in nanoseconds, where `/proc/<pid>/stat` counts 10 ms ticks).
 fn cpu_time(pid: u32) -> Duration {
     let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).expect("the server's threads");
     let nanos = tasks
