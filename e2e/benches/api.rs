@@ -2,12 +2,12 @@
 //! (`--bench-endpoints`): a GraphQL mutation over HTTP from 32 connections next to an axum
 //! JSON echo on the same server (and, for reference, `{ __typename }` with and without a
 //! token, which split the mutation's cost), with the CPU time each request costs the server,
-//! and the server and this load generator together; `transactionLogEntries` fanned out to 100 and 1,000
-//! websocket subscribers next to a raw websocket broadcast of the same JSON, then to 100 while
-//! 900 listen to other connections, with the server's CPU time per event beside each; the
-//! server's resident memory idle and while 1,000 subscribers listen. Each figure is a ratio to
-//! its yardstick, measured by the same client in the same run. Every GraphQL answer is checked
-//! for `errors`. Run with `cargo bench -p e2e --bench api`.
+//! and the server and this load generator together; `transactionLogEntries` fanned out to
+//! 100 and 1,000 websocket subscribers next to a raw websocket broadcast of the same JSON,
+//! then to 100 while 900 listen to other connections, with the server's CPU time per event
+//! beside each; the server's resident memory idle and while 1,000 subscribers listen. Each
+//! figure is a ratio to its yardstick, measured by the same client in the same run. Every
+//! GraphQL answer is checked for `errors`. Run with `cargo bench -p e2e --bench api`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -193,8 +193,8 @@ mod tests {
         parts[1] = URL_SAFE_NO_PAD.encode(claims.replace(&merchant.to_string(), &Uuid::new_v4().to_string()));
         assert_eq!(keys.verify_access_token(&parts.join(".")), Err(AccessTokenError::Invalid));
         assert_eq!(keys.verify_access_token(&format!("{token}x")), Err(AccessTokenError::Invalid));
-        let refresh = AuthKeys::new(b"test secret", Duration::from_secs(900), Duration::from_secs(1));
-        assert_eq!(refresh.verify_access_token(&token), Ok(merchant), "a new set of keys checks it afresh");
+        let new_keys = AuthKeys::new(b"test secret", Duration::from_secs(900), Duration::from_secs(1));
+        assert_eq!(new_keys.verify_access_token(&token), Ok(merchant), "a new set of keys checks it afresh");
     }
 
     #[test]
