@@ -175,25 +175,50 @@ impl WriteGate {
     }
 
     /// For a task storing what requests send it, many per commit (group commit): waits until
-    /// `receiver` holds something and takes it without waiting for more, so a lone request is
-    /// stored at once; then waits for the turn to write, and adds to `group` whatever arrived
-    /// while the turn was someone else's, up to `max`. `None` once every sender is gone.
+    /// `receiver` holds something, then waits for the turn to write, and adds to `group`
+    /// whatever arrived meanwhile, up to `max`. `None` once every sender is gone.
+    ///
+    /// `expected` is the size of the group stored before. Its callers, just answered, tend to
+    /// come back together: the first one back would otherwise be stored alone while the rest
+    /// arrive during its commit, and every other commit would hold a single request (seen with
+    /// 32 clients saving wizard steps: 42 % of the groups). So while fewer than `expected` are
+    /// here, the runtime is let run its other ready tasks a few rounds first, each round also
+    /// reading the sockets, and those that arrive join. A lone caller (`expected` ≤ 1) is
+    /// stored at once.
     pub async fn gather<T>(
         &self,
         receiver: &mut tokio::sync::mpsc::Receiver<T>,
         group: &mut Vec<T>,
         max: usize,
+        expected: usize,
     ) -> Option<Option<tokio::sync::MutexGuard<'_, ()>>> {
         if receiver.recv_many(group, max).await == 0 {
             return None;
         }
-        let turn = self.enter().await;
-        while group.len() < max
-            && let Ok(item) = receiver.try_recv()
-        {
-            group.push(item);
+        let wanted = expected.min(max);
+        for _ in 0..GATHER_ROUNDS {
+            if group.len() >= wanted {
+                break;
+            }
+            tokio::task::yield_now().await;
+            take_waiting(receiver, group, max);
         }
+        let turn = self.enter().await;
+        take_waiting(receiver, group, max);
         Some(turn)
+    }
+}
+
+/// How many times a group writer lets the runtime run before it stores fewer than expected:
+/// each round costs the writer a few microseconds when nothing else is ready.
+const GATHER_ROUNDS: usize = 8;
+
+/// Adds what `receiver` holds to `group`, without waiting, up to `max`.
+fn take_waiting<T>(receiver: &mut tokio::sync::mpsc::Receiver<T>, group: &mut Vec<T>, max: usize) {
+    while group.len() < max
+        && let Ok(item) = receiver.try_recv()
+    {
+        group.push(item);
     }
 }
 
@@ -256,6 +281,44 @@ fn sqlite_file_path(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::sqlite_file_path;
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_group_writer_waits_a_moment_for_the_callers_it_just_answered_and_no_longer() {
+        let gate = super::WriteGate::default();
+        let (sender, mut receiver) = tokio::sync::mpsc::channel(16);
+        // One caller here, three ready to run but not sent yet (one thread: they run only when
+        // the writer lets the runtime run).
+        let arrive = |numbers: std::ops::Range<i32>| {
+            for n in numbers {
+                let sender = sender.clone();
+                tokio::spawn(async move { sender.send(n).await.expect("the writer listens") });
+            }
+        };
+        let mut group = Vec::new();
+
+        sender.send(0).await.expect("sent");
+        arrive(1..4);
+        assert!(gate.gather(&mut receiver, &mut group, 16, 1).await.is_some());
+        assert_eq!(group, [0], "after a lone caller, the next is stored at once");
+        group.clear();
+        assert!(gate.gather(&mut receiver, &mut group, 16, 1).await.is_some());
+        assert_eq!(group, [1, 2, 3]);
+        group.clear();
+
+        sender.send(4).await.expect("sent");
+        arrive(5..8);
+        assert!(gate.gather(&mut receiver, &mut group, 16, 4).await.is_some());
+        assert_eq!(group, [4, 5, 6, 7], "after a group of four, the four came back together");
+        group.clear();
+
+        // Fewer come back than were answered: the writer does not wait for the missing one.
+        sender.send(8).await.expect("sent");
+        let gathered =
+            tokio::time::timeout(std::time::Duration::from_secs(5), gate.gather(&mut receiver, &mut group, 16, 4))
+                .await;
+        assert!(gathered.expect("not waiting for ever").is_some());
+        assert_eq!(group, [8]);
+    }
 
     #[tokio::test]
     async fn every_sqlite_connection_writes_ahead_without_a_flush_per_commit() {

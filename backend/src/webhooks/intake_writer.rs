@@ -46,13 +46,14 @@ impl IntakeWriter {
         // SQLite writes one group at a time; PostgreSQL's connections write side by side.
         let slots = Arc::new(Semaphore::new(if gate.takes_turns() { 1 } else { IN_FLIGHT }));
         tokio::spawn(async move {
-            let mut group = Vec::with_capacity(GROUP);
+            let (mut group, mut last) = (Vec::with_capacity(GROUP), 0);
             // Those that arrive while the groups before are written, or while the turn is
             // someone else's (SQLite: the intake worker's batch, a Web Connector call), join
             // the group: one commit for them all.
             loop {
                 let Ok(slot) = slots.clone().acquire_owned().await else { break };
-                let Some(turn) = gate.gather(&mut receiver, &mut group, GROUP).await else { break };
+                let Some(turn) = gate.gather(&mut receiver, &mut group, GROUP, last).await else { break };
+                last = group.len();
                 let write = store_group(db.clone(), std::mem::take(&mut group), stored.clone());
                 if turn.is_some() {
                     write.await;

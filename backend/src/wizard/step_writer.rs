@@ -70,9 +70,10 @@ impl StepWriter {
         let (sender, mut receiver) = mpsc::channel::<Waiting>(GROUP * 8);
         let (mut writer, task_bus) = (OneTripWriter::new(own), bus.clone());
         tokio::spawn(async move {
-            let mut group = Vec::with_capacity(GROUP);
+            let (mut group, mut answered) = (Vec::with_capacity(GROUP), 0);
             // The turn is held through the replies: a failed group's retries write too.
-            while let Some(_turn) = gate.gather(&mut receiver, &mut group, GROUP).await {
+            while let Some(_turn) = gate.gather(&mut receiver, &mut group, GROUP, answered).await {
+                answered = group.len();
                 let saves: Vec<&StepSave> = group.iter().map(|w| &w.save).collect();
                 match write_in_one_trip(&mut writer, &saves).await {
                     Ok(entries) => {
