@@ -15,7 +15,7 @@ use crate::accounts::{AuthKeys, service::load_or_create_jwt_secret};
 use crate::config::{Config, redact_url};
 use crate::db::{self, DbSetupError};
 use crate::error::ServiceError;
-use crate::graphql::{self, AppSchema};
+use crate::graphql;
 use crate::http;
 use crate::inventory::InventoryBus;
 use crate::notifications::{Mailer, Notifier};
@@ -76,14 +76,18 @@ pub struct AppParts {
     pub config: Arc<Config>,
 }
 
-/// The router's state: the application plus its GraphQL schema (which itself holds the
+/// The router's state: the application plus its GraphQL schemas (which themselves hold the
 /// application, so the two are kept side by side rather than one inside the other).
 #[derive(Clone)]
 pub struct HttpState {
     pub app: AppState,
-    pub schema: AppSchema,
+    /// The schema with every validation rule (`full`: websockets, batches, documents seen
+    /// first), and the one for documents known to pass them.
+    pub schemas: graphql::Schemas,
     /// GraphQL documents already parsed, by their text.
     pub documents: Arc<graphql::ParsedDocuments>,
+    /// The input types variables are checked against.
+    pub input_types: Arc<graphql::InputTypes>,
 }
 
 impl AppParts {
@@ -260,7 +264,8 @@ impl Application {
 fn router(app: AppState) -> Router {
     let max_body = app.config.max_body_bytes;
     let dashboard_dir = app.config.dashboard_dir.clone();
-    let state = HttpState { schema: graphql::build_schema(app.clone()), app, documents: Arc::default() };
+    let schemas = graphql::build_schemas(app.clone());
+    let state = HttpState { schemas, app, documents: Arc::default(), input_types: Arc::new(graphql::input_types()) };
     // Each part carries its own body limit: the Web Connector's answers can be megabytes,
     // nothing a merchant or partner sends should be.
     let mut api = Router::new()

@@ -3,8 +3,10 @@
 //! grammar) was about a tenth of the server's time for a small mutation. A kept document is
 //! still validated against the schema and its limits on every request; only the parse is
 //! skipped. A document that does not parse is never kept: the schema parses it again and
-//! reports the error as it always does.
+//! reports the error as it always does. Whether a kept document is known to pass validation
+//! is kept with it ([`super::known_valid`]).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_graphql::parser::types::ExecutableDocument;
@@ -19,13 +21,35 @@ const KEPT_TEXT: usize = 256 * 1024;
 /// A longer document is parsed every time: clients that send such are rare.
 const LONGEST_KEPT: usize = 16 * 1024;
 
+/// A document as parsed, and whether it ran once without any error with every variable given.
+pub struct KeptDocument {
+    pub document: ExecutableDocument,
+    passed: AtomicBool,
+}
+
+impl KeptDocument {
+    fn new(document: ExecutableDocument) -> Self {
+        Self { document, passed: AtomicBool::new(false) }
+    }
+
+    /// Whether the document is known to pass every validation rule that does not depend on
+    /// the variables' values.
+    pub fn passed(&self) -> bool {
+        self.passed.load(Ordering::Relaxed)
+    }
+
+    pub fn mark_passed(&self) {
+        self.passed.store(true, Ordering::Relaxed);
+    }
+}
+
 #[derive(Default)]
 pub struct ParsedDocuments {
     kept: Mutex<Kept>,
 }
 
 struct Kept {
-    documents: LruCache<Box<str>, Arc<ExecutableDocument>>,
+    documents: LruCache<Box<str>, Arc<KeptDocument>>,
     /// The length of the texts in `documents`.
     text: usize,
 }
@@ -37,7 +61,7 @@ impl Default for Kept {
 }
 
 impl Kept {
-    fn insert(&mut self, text: &str, document: Arc<ExecutableDocument>) {
+    fn insert(&mut self, text: &str, document: Arc<KeptDocument>) {
         if self.documents.remove(text).is_some() {
             self.text -= text.len();
         }
@@ -53,21 +77,23 @@ impl Kept {
 
 impl ParsedDocuments {
     /// Gives the request its parsed document: the kept one when its text was seen before,
-    /// else parsed now and kept.
-    pub fn prepare(&self, request: &mut async_graphql::Request) {
+    /// else parsed now and kept. Returns the kept document, if the text is kept.
+    pub fn prepare(&self, request: &mut async_graphql::Request) -> Option<Arc<KeptDocument>> {
         if request.query.len() > LONGEST_KEPT {
-            return;
+            return None;
         }
         // The map only holds finished documents, so a panic elsewhere cannot leave it half-made.
         let found =
             self.kept.lock().unwrap_or_else(PoisonError::into_inner).documents.get(request.query.as_str()).cloned();
         match found {
-            Some(document) => request.set_parsed_query(ExecutableDocument::clone(&document)),
+            Some(kept) => {
+                request.set_parsed_query(kept.document.clone());
+                Some(kept)
+            }
             None => {
-                if let Ok(document) = request.parsed_query() {
-                    let document = Arc::new(document.clone());
-                    self.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(&request.query, document);
-                }
+                let kept = Arc::new(KeptDocument::new(request.parsed_query().ok()?.clone()));
+                self.kept.lock().unwrap_or_else(PoisonError::into_inner).insert(&request.query, kept.clone());
+                Some(kept)
             }
         }
     }
@@ -123,7 +149,11 @@ mod tests {
         let documents = ParsedDocuments::default();
         // Plant another document under a text: only a request that used the kept one gets 6.
         let planted = async_graphql::parser::parse_query("{ double(n: 3) }").expect("a document");
-        documents.kept.lock().expect("the lock").insert("{ double(n: 1) }", Arc::new(planted));
+        documents
+            .kept
+            .lock()
+            .expect("the lock")
+            .insert("{ double(n: 1) }", Arc::new(super::KeptDocument::new(planted)));
         assert_eq!(run(&documents, "{ double(n: 1) }", json!({})).await["data"], json!({ "double": 6 }));
     }
 

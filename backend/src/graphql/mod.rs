@@ -3,6 +3,7 @@
 mod context;
 mod documents;
 mod error;
+mod known_valid;
 mod nul_text;
 pub mod routes;
 mod server_info;
@@ -10,6 +11,7 @@ mod server_info;
 pub use context::{RequestAuth, app, caller, parse_id};
 pub use documents::ParsedDocuments;
 pub use error::{ApiError, ApiResult};
+pub use known_valid::{InputTypes, Schemas};
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -69,6 +71,19 @@ fn builder() -> async_graphql::SchemaBuilder<QueryRoot, MutationRoot, Subscripti
 
 pub fn build_schema(state: AppState) -> AppSchema {
     builder().data(state).finish()
+}
+
+/// The schema with every validation rule, and beside it the one for documents known to pass
+/// them ([`known_valid`]), which applies only the rules a request can still break: the limits
+/// on depth and complexity among them.
+pub fn build_schemas(state: AppState) -> Schemas {
+    let known = builder().validation_mode(async_graphql::ValidationMode::Fast).data(state.clone()).finish();
+    Schemas { full: build_schema(state), known }
+}
+
+/// The input types the schema's variables are checked against.
+pub fn input_types() -> InputTypes {
+    InputTypes::of::<QueryRoot, MutationRoot, SubscriptionRoot>()
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

@@ -2,7 +2,7 @@
 //! graphql-transport-ws with the token in `connection_init`).
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
-use async_graphql::{BatchRequest, Data};
+use async_graphql::{BatchRequest, BatchResponse, Data};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
@@ -44,16 +44,20 @@ async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: Gr
             format!("a batch may hold at most {MAX_BATCH} operations; this one holds {}", operations.len()),
         );
     }
-    for operation in batch.iter_mut() {
-        state.documents.prepare(operation);
-    }
+    let kept: Vec<_> = batch.iter_mut().map(|operation| state.documents.prepare(operation)).collect();
     // Refused whole, as a batch too large is: none of it runs.
     if batch.iter_mut().any(super::nul_text::holds_nul) {
         return refused("VALIDATION", "text may not hold the NUL character (U+0000); nothing was done".to_owned());
     }
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let auth = resolve_auth(&state.app, header).await;
-    GraphQLResponse::from(state.schema.execute_batch(batch.data(auth)).await).into_response()
+    let response = match (batch, kept.as_slice()) {
+        (BatchRequest::Single(request), [Some(kept)]) => BatchResponse::Single(
+            super::known_valid::execute(&state.schemas, &state.input_types, kept, request.data(auth)).await,
+        ),
+        (batch, _) => state.schemas.full.execute_batch(batch.data(auth)).await,
+    };
+    GraphQLResponse::from(response).into_response()
 }
 
 /// An answer of one error with its `code`, for a request refused before any of it ran.
@@ -72,7 +76,7 @@ async fn subscriptions(
     protocol: GraphQLProtocol,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let schema: AppSchema = state.schema.clone();
+    let schema: AppSchema = state.schemas.full.clone();
     let app = state.app.clone();
     // A client only ever sends small control messages (init, subscribe, complete).
     crate::http::small_websocket_buffers(upgrade)
