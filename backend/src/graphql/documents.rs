@@ -1,10 +1,11 @@
 //! Parsed GraphQL documents, kept by their text. The dashboard and partner scripts send the
 //! same few documents over and over with new variables, and parsing one (async-graphql's pest
 //! grammar) was about a tenth of the server's time for a small mutation. A kept document is
-//! still validated against the schema and its limits on every request; only the parse is
+//! still checked against the schema and its limits on every request; only the parse is
 //! skipped. A document that does not parse is never kept: the schema parses it again and
-//! reports the error as it always does. Whether a kept document is known to pass validation
-//! is kept with it ([`super::known_valid`]).
+//! reports the error as it always does. Whether a kept document is known to pass the
+//! validation rules that do not depend on the variables is kept with it
+//! ([`super::known_valid`]).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
