@@ -86,8 +86,6 @@ pub struct HttpState {
     pub schemas: graphql::Schemas,
     /// GraphQL documents already parsed, by their text.
     pub documents: Arc<graphql::ParsedDocuments>,
-    /// The input types variables are checked against.
-    pub input_types: Arc<graphql::InputTypes>,
 }
 
 impl AppParts {
@@ -264,8 +262,7 @@ impl Application {
 fn router(app: AppState) -> Router {
     let max_body = app.config.max_body_bytes;
     let dashboard_dir = app.config.dashboard_dir.clone();
-    let schemas = graphql::build_schemas(app.clone());
-    let state = HttpState { schemas, app, documents: Arc::default(), input_types: Arc::new(graphql::input_types()) };
+    let state = HttpState { schemas: graphql::build_schemas(app.clone()), app, documents: Arc::default() };
     // Each part carries its own body limit: the Web Connector's answers can be megabytes,
     // nothing a merchant or partner sends should be.
     let mut api = Router::new()

@@ -14,6 +14,8 @@
 //! reported exactly as it always was. The check below may only be stricter than
 //! async-graphql's, never looser.
 
+use std::sync::Arc;
+
 use async_graphql::parser::types::{BaseType, DocumentOperations, ExecutableDocument, OperationDefinition, Type};
 use async_graphql::registry::{MetaType, MetaTypeName, Registry};
 // async-graphql re-exports the constant kind of value as `Value`.
@@ -118,16 +120,18 @@ fn only_operation(document: &ExecutableDocument) -> Option<&OperationDefinition>
 }
 
 /// The two schemas a request may run on: one applying every validation rule, and one
-/// applying only those a known document must still pass on each request.
+/// applying only those a known document must still pass on each request; and the input types
+/// both share, which a known document's variables are checked against.
 pub struct Schemas<Query = QueryRoot, Mutation = MutationRoot, Subscription = SubscriptionRoot> {
     pub full: Schema<Query, Mutation, Subscription>,
     pub known: Schema<Query, Mutation, Subscription>,
+    pub inputs: Arc<InputTypes>,
 }
 
 // Written out: derived, it would ask the roots themselves to be `Clone`.
 impl<Query, Mutation, Subscription> Clone for Schemas<Query, Mutation, Subscription> {
     fn clone(&self) -> Self {
-        Self { full: self.full.clone(), known: self.known.clone() }
+        Self { full: self.full.clone(), known: self.known.clone(), inputs: self.inputs.clone() }
     }
 }
 
@@ -136,7 +140,6 @@ impl<Query, Mutation, Subscription> Clone for Schemas<Query, Mutation, Subscript
 /// from an answer without any error that the document passes.
 pub async fn execute<Query, Mutation, Subscription>(
     schemas: &Schemas<Query, Mutation, Subscription>,
-    inputs: &InputTypes,
     kept: &KeptDocument,
     request: Request,
 ) -> Response
@@ -148,7 +151,7 @@ where
     let Some(operation) = only_operation(&kept.document) else {
         return schemas.full.execute(request).await;
     };
-    if kept.passed() && inputs.surely_fit(operation, &request.variables) {
+    if kept.passed() && schemas.inputs.surely_fit(operation, &request.variables) {
         return schemas.known.execute(request).await;
     }
     // With a variable left out, async-graphql checks nothing of the arguments using it, not
@@ -166,6 +169,7 @@ where
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use async_graphql::{
@@ -238,11 +242,11 @@ mod tests {
                 .data(AtomicUsize::new(0))
                 .finish()
         };
-        Schemas { full: build("full", ValidationMode::Strict), known: build("known", ValidationMode::Fast) }
-    }
-
-    fn inputs() -> InputTypes {
-        InputTypes::of::<Query, EmptyMutation, EmptySubscription>()
+        Schemas {
+            full: build("full", ValidationMode::Strict),
+            known: build("known", ValidationMode::Fast),
+            inputs: Arc::new(InputTypes::of::<Query, EmptyMutation, EmptySubscription>()),
+        }
     }
 
     fn runs(schemas: &TestSchemas) -> usize {
@@ -250,16 +254,10 @@ mod tests {
             + schemas.known.data::<AtomicUsize>().map_or(0, |n| n.load(Ordering::SeqCst))
     }
 
-    async fn run(
-        schemas: &TestSchemas,
-        inputs: &InputTypes,
-        documents: &ParsedDocuments,
-        query: &str,
-        variables: Value,
-    ) -> Value {
+    async fn run(schemas: &TestSchemas, documents: &ParsedDocuments, query: &str, variables: Value) -> Value {
         let mut request = Request::new(query).variables(Variables::from_json(variables));
         let kept = documents.prepare(&mut request).expect("a document that parses");
-        serde_json::to_value(execute(schemas, inputs, &kept, request).await).expect("JSON")
+        serde_json::to_value(execute(schemas, &kept, request).await).expect("JSON")
     }
 
     const ECHO: &str = "query($o: Outer!, $n: Int!) { echo(outer: $o, n: $n) }";
@@ -270,10 +268,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_document_that_ran_cleanly_runs_next_on_the_schema_checking_only_what_can_change() {
-        let (schemas, inputs, documents) = (schemas(), inputs(), ParsedDocuments::default());
-        let first = run(&schemas, &inputs, &documents, ECHO, json!({ "o": outer("one"), "n": 1 })).await;
+        let (schemas, documents) = (schemas(), ParsedDocuments::default());
+        let first = run(&schemas, &documents, ECHO, json!({ "o": outer("one"), "n": 1 })).await;
         assert_eq!(first["data"]["echo"], "full one 2 1", "{first}");
-        let second = run(&schemas, &inputs, &documents, ECHO, json!({ "o": outer("two"), "n": 2 })).await;
+        let second = run(&schemas, &documents, ECHO, json!({ "o": outer("two"), "n": 2 })).await;
         assert_eq!(second["data"]["echo"], "known two 2 2", "{second}");
 
         // Every wrong value goes through every rule again, and is refused before anything runs,
@@ -289,7 +287,7 @@ mod tests {
             (json!({ "name": "x", "direction": "TO_QUICKBOOKS", "tags": [], "inners": [{ "code": 5 }] }), json!(1)),
             (outer("x"), json!(null)),
         ] {
-            let wrong = run(&schemas, &inputs, &documents, ECHO, json!({ "o": o, "n": n })).await;
+            let wrong = run(&schemas, &documents, ECHO, json!({ "o": o, "n": n })).await;
             let message = wrong["errors"][0]["message"].as_str().unwrap_or_default();
             assert!(message.starts_with("Invalid value for argument"), "{wrong}");
         }
@@ -298,11 +296,11 @@ mod tests {
 
     #[tokio::test]
     async fn only_a_clean_run_with_every_variable_given_makes_a_document_known() {
-        let (schemas, inputs, documents) = (schemas(), inputs(), ParsedDocuments::default());
+        let (schemas, documents) = (schemas(), ParsedDocuments::default());
         // Refused: an unknown field. Never known, however often sent.
         let unknown = "query($n: Int) { maybe(n: $n) nothing }";
         for _ in 0..2 {
-            let refused = run(&schemas, &inputs, &documents, unknown, json!({ "n": 1 })).await;
+            let refused = run(&schemas, &documents, unknown, json!({ "n": 1 })).await;
             assert!(refused["errors"][0]["message"].as_str().is_some_and(|m| m.contains("nothing")), "{refused}");
         }
         let passed = |query: &str| documents.prepare(&mut Request::new(query)).is_some_and(|kept| kept.passed());
@@ -310,18 +308,18 @@ mod tests {
         // A variable left out proves nothing of the arguments using it.
         let maybe = "query($n: Int) { maybe(n: $n) }";
         let answered = |answer: Value| answer["data"]["maybe"].clone();
-        assert_eq!(answered(run(&schemas, &inputs, &documents, maybe, json!({})).await), json!(-1));
+        assert_eq!(answered(run(&schemas, &documents, maybe, json!({})).await), json!(-1));
         assert!(!passed(maybe));
-        assert_eq!(answered(run(&schemas, &inputs, &documents, maybe, json!({ "n": 4 })).await), json!(4));
+        assert_eq!(answered(run(&schemas, &documents, maybe, json!({ "n": 4 })).await), json!(4));
         assert!(passed(maybe));
         // Known, but a null variable is still left to every rule; it is taken all the same.
-        assert_eq!(answered(run(&schemas, &inputs, &documents, maybe, json!({ "n": null })).await), json!(-1));
+        assert_eq!(answered(run(&schemas, &documents, maybe, json!({ "n": null })).await), json!(-1));
         // Two operations in one document: always every rule.
         let two = "query A { maybe(n: 1) } query B { maybe(n: 2) }";
         for _ in 0..2 {
             let mut request = Request::new(two).operation_name("B");
             let kept = documents.prepare(&mut request).expect("parsed");
-            let answer = execute(&schemas, &inputs, &kept, request).await;
+            let answer = execute(&schemas, &kept, request).await;
             assert!(answer.errors.is_empty(), "{:?}", answer.errors);
         }
         assert!(!passed(two));
@@ -329,7 +327,7 @@ mod tests {
 
     #[test]
     fn a_variable_surely_fits_only_when_every_rule_would_take_it() {
-        let inputs = inputs();
+        let inputs = schemas().inputs;
         let document = async_graphql::parser::parse_query(
             "query($o: Outer!, $n: Int!, $e: Either!, $l: [Int!], $m: Int) { echo(outer: $o, n: $n) pick(either: $e) }",
         )

@@ -11,7 +11,8 @@ mod server_info;
 pub use context::{RequestAuth, app, caller, parse_id};
 pub use documents::ParsedDocuments;
 pub use error::{ApiError, ApiResult};
-pub use known_valid::{InputTypes, Schemas};
+use known_valid::InputTypes;
+pub use known_valid::Schemas;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
@@ -78,12 +79,8 @@ pub fn build_schema(state: AppState) -> AppSchema {
 /// on depth and complexity among them.
 pub fn build_schemas(state: AppState) -> Schemas {
     let known = builder().validation_mode(async_graphql::ValidationMode::Fast).data(state.clone()).finish();
-    Schemas { full: build_schema(state), known }
-}
-
-/// The input types the schema's variables are checked against.
-pub fn input_types() -> InputTypes {
-    InputTypes::of::<QueryRoot, MutationRoot, SubscriptionRoot>()
+    let inputs = std::sync::Arc::new(InputTypes::of::<QueryRoot, MutationRoot, SubscriptionRoot>());
+    Schemas { full: build_schema(state), known, inputs }
 }
 
 /// The schema in SDL, as committed in `schema.graphql`.

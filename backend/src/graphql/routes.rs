@@ -52,9 +52,9 @@ async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: Gr
     let header = headers.get(AUTHORIZATION).map(|v| v.to_str().unwrap_or("<not text>"));
     let auth = resolve_auth(&state.app, header).await;
     let response = match (batch, kept.as_slice()) {
-        (BatchRequest::Single(request), [Some(kept)]) => BatchResponse::Single(
-            super::known_valid::execute(&state.schemas, &state.input_types, kept, request.data(auth)).await,
-        ),
+        (BatchRequest::Single(request), [Some(kept)]) => {
+            BatchResponse::Single(super::known_valid::execute(&state.schemas, kept, request.data(auth)).await)
+        }
         (batch, _) => state.schemas.full.execute_batch(batch.data(auth)).await,
     };
     GraphQLResponse::from(response).into_response()
