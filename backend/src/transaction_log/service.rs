@@ -3,14 +3,15 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, InsertStatement, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
-    QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityName, EntityTrait, IdenStatic, QueryFilter, QueryOrder, QueryResult,
+    QuerySelect, QueryTrait, Set,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::LogBus;
 use crate::db_enum;
+use crate::db_one_trip::{OneTrip, sqlite_time};
 use crate::entities::transaction_log_entry;
 use crate::error::{ServiceError, ServiceResult};
 
@@ -185,6 +186,46 @@ impl PendingLogEntries {
         let mut insert = transaction_log_entry::Entity::insert_many(rows).into_query();
         insert.returning_col(transaction_log_entry::Column::Id);
         insert
+    }
+
+    /// The time the entries are recorded at.
+    pub fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+
+    /// [`Self::statement`] for a SQLite transaction sent in one trip: appends the same INSERT
+    /// to `trip`, with the same values bound, as sea-orm would bind them.
+    pub fn push_sqlite_insert(&self, trip: &mut OneTrip) -> ServiceResult<()> {
+        use transaction_log_entry::Column;
+        let columns = [
+            Column::ConnectionId,
+            Column::Level,
+            Column::Kind,
+            Column::Message,
+            Column::OrderId,
+            Column::OrderNumber,
+            Column::Details,
+            Column::CreatedAt,
+        ];
+        let names = columns.map(|column| column.as_str());
+        let returning = format!("RETURNING \"{}\"", Column::Id.as_str());
+        trip.insert(transaction_log_entry::Entity.table_name(), &names, self.entries.len(), &returning);
+        let created_at = sqlite_time(self.created_at);
+        for entry in &self.entries {
+            let details = match &entry.details {
+                Some(details) => Some(serde_json::to_string(details).map_err(ServiceError::internal)?),
+                None => None,
+            };
+            trip.bind(entry.connection_id)?;
+            trip.bind(db_enum::to_db(&entry.level))?;
+            trip.bind(db_enum::to_db(&entry.kind))?;
+            trip.bind(entry.message.clone())?;
+            trip.bind(entry.order_id)?;
+            trip.bind(entry.order_number.clone())?;
+            trip.bind(details)?;
+            trip.bind(created_at.clone())?;
+        }
+        Ok(())
     }
 
     /// The entries as stored, in the order given, from the rows [`Self::statement`] returned.

@@ -10,16 +10,16 @@
 //! ([`crate::db_one_trip`]).
 //! PostgreSQL stores each save in its own transaction, as its connections write side by side.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{DatabaseConnection, DbBackend, EntityTrait, InsertMany, QueryTrait, Set, TransactionTrait};
+use sea_orm::{DatabaseConnection, EntityName, EntityTrait, IdenStatic, InsertMany, Set, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::steps::WizardStepKind;
 use crate::db::WriteGate;
 use crate::db_enum;
-use crate::db_one_trip::OneTripWriter;
+use crate::db_one_trip::{OneTrip, OneTripWriter, sqlite_time};
 use crate::entities::wizard_step;
 use crate::error::{ServiceError, ServiceResult};
 use crate::transaction_log::service::{LogEntry, PendingLogEntries, insert_log_entries};
@@ -135,25 +135,38 @@ async fn write(db: &DatabaseConnection, saves: &[&StepSave]) -> ServiceResult<Ve
 /// [`write`] on SQLite, where the task holds SQLite's write turn throughout: the transaction
 /// goes to the connection's thread in one trip, not one per statement, BEGIN and COMMIT too.
 async fn write_in_one_trip(writer: &mut OneTripWriter, saves: &[&StepSave]) -> ServiceResult<Vec<LogEntry>> {
-    let (upsert, entries) = statements(saves);
-    let (backend, entries) = (DbBackend::Sqlite, PendingLogEntries::new(entries));
-    let statements = vec![upsert.build(backend), backend.build(&entries.statement())];
-    entries.stored(&writer.transaction(statements).await?)
+    let entries = PendingLogEntries::new(saves.iter().map(|save| save.log_entry()).collect());
+    let mut trip = OneTrip::default();
+    push_sqlite_upsert(&mut trip, saves, entries.created_at())?;
+    entries.push_sqlite_insert(&mut trip)?;
+    entries.stored(&writer.transaction(trip).await?)
+}
+
+/// The upsert of [`statements`] for a SQLite transaction sent in one trip, its values bound
+/// as sea-orm binds them.
+fn push_sqlite_upsert(trip: &mut OneTrip, saves: &[&StepSave], now: DateTime<Utc>) -> ServiceResult<()> {
+    use wizard_step::Column;
+    let rows = last_of_each(saves);
+    let [connection, step, data, saved_at] =
+        [Column::ConnectionId, Column::Step, Column::Data, Column::SavedAt].map(|column| column.as_str());
+    let on_conflict = format!(
+        "ON CONFLICT (\"{connection}\", \"{step}\") DO UPDATE SET \"{data}\" = \"excluded\".\"{data}\", \"{saved_at}\" = \"excluded\".\"{saved_at}\""
+    );
+    trip.insert(wizard_step::Entity.table_name(), &[connection, step, data, saved_at], rows.len(), &on_conflict);
+    let now = sqlite_time(now);
+    for save in rows {
+        trip.bind(save.connection_id)?;
+        trip.bind(db_enum::to_db(&save.step))?;
+        trip.bind(serde_json::to_string(&save.data).map_err(ServiceError::internal)?)?;
+        trip.bind(now.clone())?;
+    }
+    Ok(())
 }
 
 /// The upsert of the saves' steps and the log entries telling of them.
 fn statements(saves: &[&StepSave]) -> (InsertMany<wizard_step::ActiveModel>, Vec<NewLogEntry>) {
     let now = Utc::now();
-    // One row per connection and step, the last save of it winning, as if stored one after
-    // the other (PostgreSQL refuses an upsert that would touch a row twice).
-    let mut rows: Vec<&StepSave> = Vec::with_capacity(saves.len());
-    for save in saves {
-        match rows.iter_mut().find(|kept| kept.connection_id == save.connection_id && kept.step == save.step) {
-            Some(kept) => *kept = save,
-            None => rows.push(save),
-        }
-    }
-    let rows = rows.into_iter().map(|save| wizard_step::ActiveModel {
+    let rows = last_of_each(saves).into_iter().map(|save| wizard_step::ActiveModel {
         connection_id: Set(save.connection_id),
         step: Set(db_enum::to_db(&save.step)),
         data: Set(save.data.clone()),
@@ -167,15 +180,28 @@ fn statements(saves: &[&StepSave]) -> (InsertMany<wizard_step::ActiveModel>, Vec
     (upsert, saves.iter().map(|save| save.log_entry()).collect())
 }
 
+/// One save per connection and step, the last of it winning, as if stored one after the
+/// other (PostgreSQL refuses an upsert that would touch a row twice).
+fn last_of_each<'a>(saves: &[&'a StepSave]) -> Vec<&'a StepSave> {
+    let mut rows: Vec<&StepSave> = Vec::with_capacity(saves.len());
+    for save in saves {
+        match rows.iter_mut().find(|kept| kept.connection_id == save.connection_id && kept.step == save.step) {
+            Some(kept) => *kept = save,
+            None => rows.push(save),
+        }
+    }
+    rows
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
 
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement};
     use serde_json::json;
     use uuid::Uuid;
 
-    use super::{StepSave, StepWriter};
+    use super::{StepSave, StepWriter, write, write_in_one_trip};
     use crate::accounts::{Caller, CallerKind};
     use crate::db::WriteGate;
     use crate::entities::{transaction_log_entry, wizard_step};
@@ -253,5 +279,79 @@ mod tests {
         assert_eq!(one.details, Some(json!({ "emails": "one@shop.example" })));
         assert_eq!(two.details, Some(json!({ "emails": "two@shop.example" })));
         assert_eq!(one.created_at, two.created_at, "stored by one statement");
+    }
+
+    /// Every column of a connection's rows in `table`, each as its SQLite type and, unless it
+    /// is a time or the connection's id, its stored text.
+    async fn stored(
+        db: &sea_orm::DatabaseConnection,
+        table: &str,
+        columns: &[&str],
+        connection_id: Uuid,
+    ) -> Vec<String> {
+        let shown = columns
+            .iter()
+            .map(|c| match *c {
+                "connection_id" => format!("typeof({c})"),
+                "saved_at" | "created_at" => format!("typeof({c}) || ' ' || substr({c}, 11, 1) || substr({c}, -6)"),
+                _ => format!("typeof({c}) || ' ' || coalesce({c}, '')"),
+            })
+            .collect::<Vec<_>>()
+            .join(" || ' | ' || ");
+        let sql = format!("SELECT {shown} AS shown FROM {table} WHERE connection_id = ? ORDER BY 1");
+        let rows = db
+            .query_all_raw(Statement::from_sql_and_values(DbBackend::Sqlite, sql, [connection_id.into()]))
+            .await
+            .expect("read");
+        rows.iter().map(|row| row.try_get::<String>("", "shown").expect("shown")).collect()
+    }
+
+    #[tokio::test]
+    async fn a_save_sent_in_one_trip_is_stored_exactly_as_sea_orm_stores_it() {
+        let (dir, db) = crate::test_support::migrated_sqlite().await;
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("t.db").display());
+        let merchant_id = crate::test_support::merchant(&db, "trip@shop.example").await;
+        let caller = Caller { merchant_id, kind: CallerKind::Session };
+        let mut ids = Vec::new();
+        for name in ["Through sea-orm", "In one trip"] {
+            let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, name, None)
+                .await
+                .expect("a connection");
+            ids.push(connection.id);
+        }
+        let data =
+            json!({ "emails": "books@shop.example, \"Ann\" <ann@shop.example>", "dailyLogEmail": true, "n": 1.5 });
+        let save = |connection_id| StepSave { connection_id, step: WizardStepKind::Notifications, data: data.clone() };
+        let through_sea_orm = write(&db, &[&save(ids[0])]).await.expect("stored through sea-orm");
+        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
+        let mut writer = crate::db_one_trip::OneTripWriter::new(&own);
+        let in_one_trip = write_in_one_trip(&mut writer, &[&save(ids[1])]).await.expect("stored in one trip");
+
+        let steps = ["connection_id", "step", "data", "saved_at"];
+        let log = ["connection_id", "level", "kind", "message", "order_id", "order_number", "details", "created_at"];
+        for (table, columns) in [("wizard_step", &steps[..]), ("transaction_log_entry", &log[..])] {
+            let (one, other) = (stored(&db, table, columns, ids[0]).await, stored(&db, table, columns, ids[1]).await);
+            assert!(!one.is_empty(), "rows in {table}");
+            assert_eq!(one.iter().filter(|row| row.contains("SETTINGS_SAVED") || table == "wizard_step").count(), 1);
+            assert_eq!(
+                one.iter().find(|row| row.contains("SETTINGS_SAVED") || table == "wizard_step"),
+                other.iter().find(|row| row.contains("SETTINGS_SAVED") || table == "wizard_step"),
+                "{table}"
+            );
+        }
+        // Read back through sea-orm, the entries are the ones handed back.
+        for (connection_id, handed_back) in [(ids[0], through_sea_orm), (ids[1], in_one_trip)] {
+            let row = transaction_log_entry::Entity::find()
+                .filter(transaction_log_entry::Column::ConnectionId.eq(connection_id))
+                .filter(transaction_log_entry::Column::Kind.eq("SETTINGS_SAVED"))
+                .one(&db)
+                .await
+                .expect("read")
+                .expect("the entry");
+            assert_eq!(
+                (row.id, row.details.as_ref(), row.created_at),
+                (handed_back[0].id, Some(&data), handed_back[0].created_at)
+            );
+        }
     }
 }
