@@ -33,7 +33,9 @@ impl ConnectionOwners {
             Some(owner) if owner == caller.merchant_id => Ok(id),
             Some(_) => Err(ServiceError::NotFound("connection")),
             None => {
-                let connection = find_owned(db, caller, id).await?;
+                // Boxed: the read's future is large, and without the box every save that
+                // finds its owner kept would carry its room (see `StepWriter::save`).
+                let connection = Box::pin(find_owned(db, caller, id)).await?;
                 self.0.put(connection.id, connection.merchant_id);
                 Ok(connection.id)
             }

@@ -1,5 +1,6 @@
 //! The GraphQL API: the schema assembled from each domain's query, mutation and
 //! subscription objects, plus the HTTP and websocket routes that serve it.
+mod boxed;
 mod context;
 mod documents;
 mod error;
@@ -15,6 +16,7 @@ use known_valid::InputTypes;
 pub use known_valid::Schemas;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
+use boxed::Boxed;
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::app::AppState;
@@ -29,30 +31,35 @@ use crate::transaction_log::graphql::{LogQuery, LogSubscription};
 use crate::web_connector::graphql::SyncSubscription;
 use crate::wizard::graphql::{WizardMutation, WizardQuery};
 
+// Each part in a box of its own ([`boxed`]): a field then allocates room for its part's
+// largest resolver, not the whole root's.
 #[derive(MergedObject, Default)]
 pub struct QueryRoot(
     server_info::ServerQuery,
-    AccountsQuery,
-    ConnectionsQuery,
-    ListsQuery,
-    WizardQuery,
-    LogQuery,
-    StoresQuery,
-    OrdersQuery,
-    InventoryQuery,
-    SalesQuery,
-    NotificationsQuery,
+    Boxed<AccountsQuery>,
+    Boxed<ConnectionsQuery>,
+    Boxed<ListsQuery>,
+    Boxed<WizardQuery>,
+    Boxed<LogQuery>,
+    Boxed<StoresQuery>,
+    Boxed<OrdersQuery>,
+    Boxed<InventoryQuery>,
+    Boxed<SalesQuery>,
+    Boxed<NotificationsQuery>,
 );
 
+// The wizard's saves are the mutations sent most, by the dashboard and by scripts: their part
+// is left unboxed, its own large resolvers boxing their work, so that a save allocates only
+// room for itself.
 #[derive(MergedObject, Default)]
 pub struct MutationRoot(
-    AccountsMutation,
-    ConnectionsMutation,
-    ListsMutation,
+    Boxed<AccountsMutation>,
+    Boxed<ConnectionsMutation>,
+    Boxed<ListsMutation>,
     WizardMutation,
-    StoresMutation,
-    OrdersMutation,
-    NotificationsMutation,
+    Boxed<StoresMutation>,
+    Boxed<OrdersMutation>,
+    Boxed<NotificationsMutation>,
 );
 
 #[derive(MergedSubscription, Default)]

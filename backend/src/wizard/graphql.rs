@@ -127,9 +127,10 @@ pub struct StepPayload<T: OutputType> {
 #[ComplexObject]
 impl<T: OutputType> StepPayload<T> {
     /// The wizard's progress after this save.
-    // Read only when asked for: a script saving settings often wants just `saved`.
+    // Read only when asked for: a script saving settings often wants just `saved`. Boxed so
+    // that resolving `saved` does not carry room for this read's large future.
     async fn wizard(&self, ctx: &Context<'_>) -> ApiResult<Wizard> {
-        Ok(service::state_for(&app(ctx).db, &caller(ctx)?, self.connection_id).await?.into())
+        Ok(Box::pin(service::state_for(&app(ctx).db, &caller(ctx)?, self.connection_id)).await?.into())
     }
 }
 
@@ -203,6 +204,9 @@ impl WizardQuery {
     }
 }
 
+/// Sits unboxed in the mutation root (see `crate::graphql::boxed`): the saves sent most are
+/// lean, and every resolver that reads much (QuickBooks lists, the whole wizard, a mapping
+/// table) boxes its work, so that none of them makes the others' futures larger.
 #[derive(Default)]
 pub struct WizardMutation;
 
@@ -231,7 +235,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<OrderSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_orders(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
+        Ok(Box::pin(service::save_orders(&app.db, &app.step_writer, &caller(ctx)?, id, input)).await?.into())
     }
 
     /// Step 3.
@@ -257,7 +261,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<AccountSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_accounts(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
+        Ok(Box::pin(service::save_accounts(&app.db, &app.step_writer, &caller(ctx)?, id, input)).await?.into())
     }
 
     /// Step 5 (the mapping table has its own mutations).
@@ -269,7 +273,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<SalesTaxSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_sales_tax(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
+        Ok(Box::pin(service::save_sales_tax(&app.db, &app.step_writer, &caller(ctx)?, id, input)).await?.into())
     }
 
     /// Step 6.
@@ -281,7 +285,7 @@ impl WizardMutation {
     ) -> ApiResult<StepPayload<ProductSettings>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::save_products(&app.db, &app.step_writer, &caller(ctx)?, id, input).await?.into())
+        Ok(Box::pin(service::save_products(&app.db, &app.step_writer, &caller(ctx)?, id, input)).await?.into())
     }
 
     /// Step 7.
@@ -302,7 +306,7 @@ impl WizardMutation {
     async fn complete_setup(&self, ctx: &Context<'_>, connection_id: ID) -> ApiResult<Wizard> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(service::complete_setup(&app.db, &app.log_bus, &caller(ctx)?, id).await?.into())
+        Ok(Box::pin(service::complete_setup(&app.db, &app.log_bus, &caller(ctx)?, id)).await?.into())
     }
 
     /// Adds one sales tax mapping (replacing the one for the same place); returns the table.
@@ -320,13 +324,13 @@ impl WizardMutation {
             input.city.as_deref().unwrap_or(""),
             &input.tax_code,
         );
-        Ok(mapping_list(service::add_mapping(&app(ctx).db, &caller(ctx)?, id, row).await?))
+        Ok(mapping_list(Box::pin(service::add_mapping(&app(ctx).db, &caller(ctx)?, id, row)).await?))
     }
 
     /// Removes one sales tax mapping; returns the table.
     async fn remove_sales_tax_mapping(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Vec<SalesTaxMapping>> {
         let id = parse_id(&id, "sales tax mapping")?;
-        Ok(mapping_list(service::remove_mapping(&app(ctx).db, &caller(ctx)?, id).await?))
+        Ok(mapping_list(Box::pin(service::remove_mapping(&app(ctx).db, &caller(ctx)?, id)).await?))
     }
 
     /// Imports mappings from CSV text (`City,Region,Country,TaxCode,County`), all or nothing.
@@ -340,6 +344,8 @@ impl WizardMutation {
     ) -> ApiResult<Vec<SalesTaxMapping>> {
         let app = app(ctx);
         let id = parse_id(&connection_id, "connection")?;
-        Ok(mapping_list(service::import_mappings(&app.db, &app.log_bus, &caller(ctx)?, id, &csv, replace).await?))
+        Ok(mapping_list(
+            Box::pin(service::import_mappings(&app.db, &app.log_bus, &caller(ctx)?, id, &csv, replace)).await?,
+        ))
     }
 }

@@ -105,7 +105,11 @@ impl StepWriter {
     /// Stores the step and its log entry; returns once both are committed.
     pub async fn save(&self, save: StepSave) -> ServiceResult<()> {
         let Some(sender) = &self.sender else {
-            let entries = write(&self.db, &[&save]).await?;
+            // Boxed: a transaction through sea-orm is a future of over 4 KB, and async-graphql
+            // allocates and copies room for its largest resolver's future for every field it
+            // resolves. Unboxed, this path not taken on SQLite made every wizard save, and every
+            // mutation sharing the root with them, pay for that room.
+            let entries = Box::pin(write(&self.db, &[&save])).await?;
             publish(&self.bus, entries);
             return Ok(());
         };
