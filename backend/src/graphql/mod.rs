@@ -6,6 +6,7 @@ mod documents;
 mod error;
 mod known_valid;
 mod nul_text;
+mod request_body;
 pub mod routes;
 mod server_info;
 

@@ -3,13 +3,14 @@
 
 use async_graphql::http::{ALL_WEBSOCKET_PROTOCOLS, GraphiQLSource};
 use async_graphql::{BatchRequest, BatchResponse, Data};
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql_axum::{GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, header::AUTHORIZATION};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 
+use super::request_body::GraphQLBody;
 use super::{AppSchema, RequestAuth};
 use crate::accounts::service::authenticate_bearer;
 use crate::app::{AppState, HttpState};
@@ -34,8 +35,7 @@ async fn graphiql() -> Html<String> {
 pub const MAX_BATCH: usize = 10;
 
 #[tracing::instrument(name = "graphql request", skip_all)]
-async fn execute(State(state): State<HttpState>, headers: HeaderMap, request: GraphQLBatchRequest) -> Response {
-    let mut batch = request.into_inner();
+async fn execute(State(state): State<HttpState>, headers: HeaderMap, GraphQLBody(mut batch): GraphQLBody) -> Response {
     if let BatchRequest::Batch(operations) = &batch
         && operations.len() > MAX_BATCH
     {
