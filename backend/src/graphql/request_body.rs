@@ -57,8 +57,38 @@ fn read(body: &[u8]) -> serde_json::Result<BatchRequest> {
 #[cfg(test)]
 mod tests {
     use async_graphql::BatchRequest;
+    use axum::body::Body;
+    use axum::extract::FromRequest;
+    use axum::http::{Request, StatusCode, header};
 
-    use super::read;
+    use super::{GraphQLBody, read};
+
+    async fn extract(content_type: &str, body: &'static str) -> Result<BatchRequest, (StatusCode, String)> {
+        let request = Request::post("/graphql").header(header::CONTENT_TYPE, content_type).body(Body::from(body));
+        match GraphQLBody::from_request(request.expect("a request"), &()).await {
+            Ok(GraphQLBody(batch)) => Ok(batch),
+            Err(refused) => {
+                let status = refused.status();
+                let text = axum::body::to_bytes(refused.into_body(), 1 << 16).await.expect("the answer's body");
+                Err((status, String::from_utf8_lossy(&text).into_owned()))
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_multipart_body_is_still_read_and_a_body_that_is_no_request_gets_400_saying_why() {
+        let multipart = "--b\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{\"query\":\"{ a }\"}\r\n--b\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{}\r\n--b--\r\n";
+        match extract("multipart/form-data; boundary=b", multipart).await {
+            Ok(BatchRequest::Single(request)) => assert_eq!(request.query, "{ a }"),
+            other => panic!("not one operation: {other:?}"),
+        }
+        let (status, text) = extract("application/json", "[]").await.expect_err("an empty batch");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.contains("a non-empty list of operations"), "{text}");
+        let (status, text) = extract("application/json", "{\"query\": 1}").await.expect_err("no query text");
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(text.contains("invalid type"), "{text}");
+    }
 
     #[test]
     fn one_operation_or_a_batch_is_read_as_async_graphql_reads_it() {
