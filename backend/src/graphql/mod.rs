@@ -1,9 +1,9 @@
 //! The GraphQL API: the schema assembled from each domain's query, mutation and
 //! subscription objects, plus the HTTP and websocket routes that serve it.
-mod boxed;
 mod context;
 mod documents;
 mod error;
+mod flat_root;
 mod known_valid;
 mod nul_text;
 mod request_body;
@@ -17,7 +17,7 @@ use known_valid::InputTypes;
 pub use known_valid::Schemas;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema};
-use boxed::Boxed;
+use flat_root::flat_root;
 
 use crate::accounts::graphql::{AccountsMutation, AccountsQuery};
 use crate::app::AppState;
@@ -32,36 +32,41 @@ use crate::transaction_log::graphql::{LogQuery, LogSubscription};
 use crate::web_connector::graphql::SyncSubscription;
 use crate::wizard::graphql::{WizardMutation, WizardQuery};
 
-// Each part in a box of its own ([`boxed`]): a field then allocates room for its part's
-// largest resolver, not the whole root's.
+// The query root's type: its parts merged, their fields listed in this order.
 #[derive(MergedObject, Default)]
-pub struct QueryRoot(
+#[graphql(name = "QueryRoot")]
+pub struct QueryParts(
     server_info::ServerQuery,
-    Boxed<AccountsQuery>,
-    Boxed<ConnectionsQuery>,
-    Boxed<ListsQuery>,
-    Boxed<WizardQuery>,
-    Boxed<LogQuery>,
-    Boxed<StoresQuery>,
-    Boxed<OrdersQuery>,
-    Boxed<InventoryQuery>,
-    Boxed<SalesQuery>,
-    Boxed<NotificationsQuery>,
+    AccountsQuery,
+    ConnectionsQuery,
+    ListsQuery,
+    WizardQuery,
+    LogQuery,
+    StoresQuery,
+    OrdersQuery,
+    InventoryQuery,
+    SalesQuery,
+    NotificationsQuery,
+);
+
+flat_root!(QueryRoot(QueryParts): 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10);
+
+// The mutation root's type: its parts merged, their fields listed in this order.
+#[derive(MergedObject, Default)]
+#[graphql(name = "MutationRoot")]
+pub struct MutationParts(
+    AccountsMutation,
+    ConnectionsMutation,
+    ListsMutation,
+    WizardMutation,
+    StoresMutation,
+    OrdersMutation,
+    NotificationsMutation,
 );
 
 // The wizard's saves are the mutations sent most, by the dashboard and by scripts: their part
-// is left unboxed, its own large resolvers boxing their work, so that a save allocates only
-// room for itself.
-#[derive(MergedObject, Default)]
-pub struct MutationRoot(
-    Boxed<AccountsMutation>,
-    Boxed<ConnectionsMutation>,
-    Boxed<ListsMutation>,
-    WizardMutation,
-    Boxed<StoresMutation>,
-    Boxed<OrdersMutation>,
-    Boxed<NotificationsMutation>,
-);
+// is asked first.
+flat_root!(MutationRoot(MutationParts): 3, 0, 1, 2, 4, 5, 6);
 
 #[derive(MergedSubscription, Default)]
 pub struct SubscriptionRoot(LogSubscription, SyncSubscription, InventorySubscription, SalesSubscription);

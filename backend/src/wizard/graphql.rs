@@ -204,9 +204,9 @@ impl WizardQuery {
     }
 }
 
-/// Sits unboxed in the mutation root (see `crate::graphql::boxed`): the saves sent most are
-/// lean, and every resolver that reads much (QuickBooks lists, the whole wizard, a mapping
-/// table) boxes its work, so that none of them makes the others' futures larger.
+/// Each save allocates room for this part's largest resolver (see `crate::graphql::flat_root`):
+/// the saves sent most are lean, and every resolver that reads much (QuickBooks lists, the
+/// whole wizard, a mapping table) boxes its work, so that none makes the others' room larger.
 #[derive(Default)]
 pub struct WizardMutation;
 

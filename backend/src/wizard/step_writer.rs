@@ -13,6 +13,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{DatabaseConnection, EntityName, EntityTrait, IdenStatic, InsertMany, Set, TransactionTrait};
+use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
@@ -105,17 +106,24 @@ impl StepWriter {
     /// Stores the step and its log entry; returns once both are committed.
     pub async fn save(&self, save: StepSave) -> ServiceResult<()> {
         let Some(sender) = &self.sender else {
-            // Boxed: a transaction through sea-orm is a future of over 4 KB, and async-graphql
-            // allocates and copies room for its largest resolver's future for every field it
-            // resolves. Unboxed, this path not taken on SQLite made every wizard save, and every
-            // mutation sharing the root with them, pay for that room.
+            // Boxed: a transaction through sea-orm is a future of over 4 KB, and every save
+            // allocates its resolver's whole future. Unboxed, this path not taken on SQLite
+            // made every wizard save pay for that room (see `crate::graphql::flat_root`).
             let entries = Box::pin(write(&self.db, &[&save])).await?;
             publish(&self.bus, entries);
             return Ok(());
         };
         let (reply, answer) = oneshot::channel();
-        // The task ends only with the server.
-        sender.send(Waiting { save, reply }).await.map_err(|_| ServiceError::Unavailable)?;
+        // The task ends only with the server. Waiting for room in the queue is rare and its
+        // future large (a semaphore's waiter): it goes in a box of its own, so that a save
+        // finding room carries none of it.
+        match sender.try_send(Waiting { save, reply }) {
+            Ok(()) => {}
+            Err(TrySendError::Full(waiting)) => {
+                Box::pin(sender.send(waiting)).await.map_err(|_| ServiceError::Unavailable)?;
+            }
+            Err(TrySendError::Closed(_)) => return Err(ServiceError::Unavailable),
+        }
         answer.await.map_err(|_| ServiceError::Unavailable)?
     }
 }
@@ -201,11 +209,13 @@ fn last_of_each<'a>(saves: &[&'a StepSave]) -> Vec<&'a StepSave> {
 mod tests {
     use std::time::Duration;
 
-    use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Statement};
+    use sea_orm::{
+        ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Statement,
+    };
     use serde_json::json;
     use uuid::Uuid;
 
-    use super::{StepSave, StepWriter, write, write_in_one_trip};
+    use super::{GROUP, StepSave, StepWriter, write, write_in_one_trip};
     use crate::accounts::{Caller, CallerKind};
     use crate::db::WriteGate;
     use crate::entities::{transaction_log_entry, wizard_step};
@@ -280,6 +290,44 @@ mod tests {
         assert_eq!(one.details, Some(json!({ "emails": "one@shop.example" })));
         assert_eq!(two.details, Some(json!({ "emails": "two@shop.example" })));
         assert_eq!(one.created_at, two.created_at, "stored by one statement");
+    }
+
+    #[tokio::test]
+    async fn saves_that_find_the_queue_full_wait_for_room_and_are_all_stored() {
+        let (_dir, db, url, caller) = merchant_db("queue@shop.example").await;
+        let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
+            .await
+            .expect("a connection");
+        let gate = WriteGate::for_database(&db);
+        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
+        let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), LogBus::new());
+        // With the turn held elsewhere, the task takes one group and the queue fills behind it.
+        let turn = gate.enter().await;
+        let count = GROUP * 8 + GROUP + 50;
+        let saves: Vec<_> = (0..count)
+            .map(|n| {
+                let (writer, data) = (writer.clone(), json!({ "emails": format!("n{n}@shop.example") }));
+                tokio::spawn(async move {
+                    writer
+                        .save(StepSave { connection_id: connection.id, step: WizardStepKind::Notifications, data })
+                        .await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let sender = writer.sender.as_ref().expect("SQLite: saves go through the task");
+        assert_eq!(sender.capacity(), 0, "the queue is full, so some saves wait for room");
+        drop(turn);
+        for save in saves {
+            assert!(save.await.expect("a task").is_ok());
+        }
+        let logged = transaction_log_entry::Entity::find()
+            .filter(transaction_log_entry::Column::ConnectionId.eq(connection.id))
+            .filter(transaction_log_entry::Column::Kind.eq(crate::db_enum::to_db(&LogKind::SettingsSaved)))
+            .count(&db)
+            .await
+            .expect("count");
+        assert_eq!(logged, count as u64, "every save logged once");
     }
 
     /// Every column of the connection's rows in `table` that tell of a settings save, each as
