@@ -7,14 +7,17 @@ use crate::error::ServiceError;
 /// A resolver's error, already carrying its `extensions.code`. It deliberately does not
 /// implement `Display`: async-graphql turns any `Display` error into a bare message, so a
 /// `?` on a service error inside a resolver could otherwise lose the code.
+///
+/// Boxed: a resolver's result is kept in its future while it is turned into the answer, so
+/// an error held inline (72 bytes) made every field's future larger; errors are rare.
 #[derive(Debug, Clone)]
-pub struct ApiError(async_graphql::Error);
+pub struct ApiError(Box<async_graphql::Error>);
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl From<ApiError> for async_graphql::Error {
     fn from(ApiError(err): ApiError) -> Self {
-        err
+        *err
     }
 }
 
@@ -43,7 +46,7 @@ impl From<ServiceError> for ApiError {
             }
             other => other.to_string(),
         };
-        Self(async_graphql::Error::new(message).extend_with(|_, ext| {
+        Self(Box::new(async_graphql::Error::new(message).extend_with(|_, ext| {
             ext.set("code", code);
             if let ServiceError::TooManyAttempts { retry_after_seconds } = &err {
                 ext.set("retryAfterSeconds", *retry_after_seconds);
@@ -63,6 +66,6 @@ impl From<ServiceError> for ApiError {
                     .collect();
                 ext.set("fields", async_graphql::Value::List(list));
             }
-        }))
+        })))
     }
 }
