@@ -6,8 +6,9 @@
 //! 100 and 1,000 websocket subscribers next to a raw websocket broadcast of the same JSON,
 //! then to 100 while 900 listen to other connections, with the server's CPU time per event
 //! beside each; the server's resident memory idle and while 1,000 subscribers listen. Each
-//! figure is a ratio to its yardstick, measured by the same client in the same run. Every
-//! GraphQL answer is checked for `errors`. Run with `cargo bench -p e2e --bench api`.
+//! figure is a ratio to its yardstick, measured by the same client in the same run; the HTTP
+//! loads are taken in turns of half a second, so that the machine's drift falls on all of
+//! them alike. Every GraphQL answer is checked for `errors`. Run with `cargo bench -p e2e --bench api`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +22,10 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 const CONNECTIONS: usize = 32;
+/// How long each HTTP load runs in all, and in how many slices, taken in turn with the
+/// others' (see [`http_load`]).
 const LOAD: Duration = Duration::from_secs(3);
+const SLICES: u32 = 6;
 /// Events timed per fan-out measure (after one that only proves everyone is listening). The
 /// arrivals of one event rise and fall together, so with 20 events the p99 was in effect the
 /// slowest event's: the same build gave 0.68× to 1.71× at 100 clients from run to run. Over 200
@@ -203,53 +207,103 @@ struct Load {
     both_cpu: Duration,
 }
 
-/// The mutation, the reference queries, then the echo, each from `CONNECTIONS` keep-alive
-/// connections for `LOAD`. The references split the mutation's cost: `{ __typename }` is
-/// GraphQL over HTTP with nothing behind it, and with a token it also checks the caller.
+/// What one load measured, summed over its slices.
+#[derive(Default)]
+struct Tally {
+    times: Vec<Duration>,
+    elapsed: Duration,
+    server_cpu: Duration,
+    both_cpu: Duration,
+}
+
+impl Tally {
+    fn load(mut self) -> Load {
+        let requests = u32::try_from(self.times.len()).expect("fewer than 2^32 requests").max(1);
+        Load {
+            per_second: self.times.len() as f64 / self.elapsed.as_secs_f64(),
+            p99: percentile(&mut self.times, 99),
+            server_cpu: self.server_cpu / requests,
+            both_cpu: self.both_cpu / requests,
+        }
+    }
+}
+
+type Check = Arc<dyn Fn(&Value) -> bool + Send + Sync>;
+
+/// The mutation, the reference queries and the echo, each from `CONNECTIONS` keep-alive
+/// connections for `LOAD` in all, in `SLICES` slices taken in turn (mutation, references,
+/// echo, mutation, ...). The machine's pace drifts within a run: one build measured alone
+/// gave the echo 50,000 to 64,000 requests a second from run to run, and loads taken whole,
+/// seconds apart, carried that drift into their ratio. The references split the mutation's
+/// cost: `{ __typename }` is GraphQL over HTTP with nothing behind it, and with a token it
+/// also checks the caller.
 async fn http_load(merchant: &Merchant) -> (Load, Vec<(&'static str, Load)>, Load) {
     let variables = json!({
         "c": merchant.connection_id,
         "i": { "emails": "books@shop.example", "dailyLogEmail": true, "notifyCustomerCreated": true, "notifyItemCreated": false }
     });
     let body = Arc::new(serde_json::to_vec(&json!({ "query": MUTATION, "variables": variables })).expect("JSON"));
-    let pid = merchant.server.pid();
-    let graphql = hammer(pid, merchant.server.url("/graphql"), Some(merchant.token.clone()), body.clone(), |answer| {
-        answer.get("errors").is_none() && answer["data"]["saveNotificationSettings"]["saved"]["dailyLogEmail"] == true
-    })
-    .await;
     let typename = Arc::new(serde_json::to_vec(&json!({ "query": "{ __typename }" })).expect("JSON"));
-    let plain = |answer: &Value| answer.get("errors").is_none() && answer["data"]["__typename"] == "QueryRoot";
-    let mut references = Vec::new();
-    for (what, token) in [
-        ("GraphQL `{ __typename }`, no token", None),
-        ("GraphQL `{ __typename }` with the session token", Some(merchant.token.clone())),
-    ] {
-        references.push((what, hammer(pid, merchant.server.url("/graphql"), token, typename.clone(), plain).await));
+    let saved: Check = Arc::new(|answer: &Value| {
+        answer.get("errors").is_none() && answer["data"]["saveNotificationSettings"]["saved"]["dailyLogEmail"] == true
+    });
+    let plain: Check =
+        Arc::new(|answer: &Value| answer.get("errors").is_none() && answer["data"]["__typename"] == "QueryRoot");
+    let sent: Value = serde_json::from_slice(&body).expect("JSON");
+    let echoed: Check = Arc::new(move |answer: &Value| *answer == sent);
+    let (graphql, echo) = (merchant.server.url("/graphql"), merchant.server.url("/bench/echo"));
+    let token = Some(merchant.token.clone());
+    let mut loads = [
+        HttpLoad::new("the GraphQL mutation", &graphql, token.clone(), &body, saved),
+        HttpLoad::new("GraphQL `{ __typename }`, no token", &graphql, None, &typename, plain.clone()),
+        HttpLoad::new("GraphQL `{ __typename }` with the session token", &graphql, token, &typename, plain),
+        HttpLoad::new("the echo", &echo, None, &body, echoed),
+    ];
+    let pid = merchant.server.pid();
+    for _ in 0..SLICES {
+        for load in &mut loads {
+            hammer(pid, load).await;
+        }
     }
-    let echo = hammer(pid, merchant.server.url("/bench/echo"), None, body.clone(), {
-        let sent: Value = serde_json::from_slice(&body).expect("JSON");
-        move |answer| *answer == sent
-    })
-    .await;
-    (graphql, references, echo)
+    let [mutation, no_token, with_token, echo] = loads.map(|load| (load.what, load.tally.load()));
+    (mutation.1, vec![no_token, with_token], echo.1)
 }
 
-async fn hammer(
-    pid: u32,
+/// One HTTP load: what it sends where, its clients, and what its slices measured.
+struct HttpLoad {
+    what: &'static str,
     url: String,
     token: Option<String>,
     body: Arc<Vec<u8>>,
-    check: impl Fn(&Value) -> bool + Clone + Send + 'static,
-) -> Load {
-    let until = Instant::now() + LOAD;
+    check: Check,
+    /// One per connection, kept from slice to slice with its connection, as 32 browsers or
+    /// scripts would keep theirs.
+    clients: Vec<reqwest::Client>,
+    tally: Tally,
+}
+
+impl HttpLoad {
+    fn new(what: &'static str, url: &str, token: Option<String>, body: &Arc<Vec<u8>>, check: Check) -> Self {
+        let clients = (0..CONNECTIONS)
+            .map(|_| reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("a client"))
+            .collect();
+        let (url, body, tally) = (url.to_owned(), body.clone(), Tally::default());
+        Self { what, url, token, body, check, clients, tally }
+    }
+}
+
+/// One slice of a load: each client sending the load's body for `LOAD / SLICES`, one request
+/// at a time on its keep-alive connection, each answer checked; what it measured is added to
+/// the load's tally.
+async fn hammer(pid: u32, load: &mut HttpLoad) {
+    let until = Instant::now() + LOAD / SLICES;
     let started = Instant::now();
     let (server_before, own_before) = (cpu_time(pid), cpu_time(std::process::id()));
     let mut tasks = Vec::new();
-    for _ in 0..CONNECTIONS {
-        let (url, token, body, check) = (url.clone(), token.clone(), body.clone(), check.clone());
+    for client in &load.clients {
+        let (client, url, token) = (client.clone(), load.url.clone(), load.token.clone());
+        let (body, check) = (load.body.clone(), load.check.clone());
         tasks.push(tokio::spawn(async move {
-            // One client each: its own keep-alive connection, as 32 browsers or scripts.
-            let client = reqwest::Client::builder().pool_max_idle_per_host(1).build().expect("a client");
             let mut times = Vec::new();
             while Instant::now() < until {
                 let sent = Instant::now();
@@ -264,20 +318,14 @@ async fn hammer(
             times
         }));
     }
-    let mut times = Vec::new();
+    let tally = &mut load.tally;
     for task in tasks {
-        times.extend(task.await.expect("a client task"));
+        tally.times.extend(task.await.expect("a client task"));
     }
-    let elapsed = started.elapsed();
+    tally.elapsed += started.elapsed();
     let server = cpu_time(pid).saturating_sub(server_before);
-    let both = server + cpu_time(std::process::id()).saturating_sub(own_before);
-    let requests = u32::try_from(times.len()).expect("fewer than 2^32 requests").max(1);
-    Load {
-        per_second: times.len() as f64 / elapsed.as_secs_f64(),
-        p99: percentile(&mut times, 99),
-        server_cpu: server / requests,
-        both_cpu: both / requests,
-    }
+    tally.server_cpu += server;
+    tally.both_cpu += server + cpu_time(std::process::id()).saturating_sub(own_before);
 }
 
 /// Another connection of the merchant with a store: its id and the store's webhook URL.
