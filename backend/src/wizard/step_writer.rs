@@ -218,22 +218,14 @@ mod tests {
     use super::{GROUP, StepSave, StepWriter, write, write_in_one_trip};
     use crate::accounts::{Caller, CallerKind};
     use crate::db::WriteGate;
-    use crate::entities::{transaction_log_entry, wizard_step};
+    use crate::entities::{qb_connection, transaction_log_entry, wizard_step};
     use crate::transaction_log::{LogBus, LogKind};
     use crate::wizard::WizardStepKind;
 
     #[tokio::test]
     async fn saves_arriving_together_commit_together_and_one_that_cannot_be_stored_fails_alone() {
-        let (_dir, db, url, caller) = merchant_db("steps@shop.example").await;
-        let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
-            .await
-            .expect("a connection");
-
-        let gate = WriteGate::for_database(&db);
-        let bus = LogBus::new();
+        let (_dir, db, connection, gate, writer, bus) = sqlite_writer("steps@shop.example").await;
         let mut published = bus.subscribe(connection.id);
-        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
-        let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), bus);
         // Someone else's turn holds the writer back, so the three saves meet in one group.
         let turn = gate.enter().await;
         let save = |connection_id: Uuid, emails: &str| {
@@ -294,13 +286,7 @@ mod tests {
 
     #[tokio::test]
     async fn saves_that_find_the_queue_full_wait_for_room_and_are_all_stored() {
-        let (_dir, db, url, caller) = merchant_db("queue@shop.example").await;
-        let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
-            .await
-            .expect("a connection");
-        let gate = WriteGate::for_database(&db);
-        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
-        let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), LogBus::new());
+        let (_dir, db, connection, gate, writer, _) = sqlite_writer("queue@shop.example").await;
         // With the turn held elsewhere, the task takes one group and the queue fills behind it.
         let turn = gate.enter().await;
         let count = GROUP * 8 + GROUP + 50;
@@ -355,6 +341,21 @@ mod tests {
             .await
             .expect("read");
         rows.iter().map(|row| row.try_get::<String>("", "shown").expect("shown")).collect()
+    }
+
+    /// A merchant's connection in a SQLite database, the gate its writers take turns at, and a
+    /// step writer on it publishing on the bus returned.
+    async fn sqlite_writer(
+        email: &str,
+    ) -> (tempfile::TempDir, sea_orm::DatabaseConnection, qb_connection::Model, WriteGate, StepWriter, LogBus) {
+        let (dir, db, url, caller) = merchant_db(email).await;
+        let connection = crate::connections::service::create(&db, &LogBus::new(), &caller, "Books", None)
+            .await
+            .expect("a connection");
+        let (gate, bus) = (WriteGate::for_database(&db), LogBus::new());
+        let own = crate::db::connect_own(&url, &db).await.expect("the writer's connection");
+        let writer = StepWriter::spawn(db.clone(), &own, gate.clone(), bus.clone());
+        (dir, db, connection, gate, writer, bus)
     }
 
     /// A SQLite database in a temporary folder, its URL, and a merchant signed up in it.
