@@ -15,8 +15,7 @@
 /// `$root($parts)`: the root object, whose GraphQL type is `$parts`' (a `MergedObject`), its
 /// fields resolved by asking the parts `$part` in the order given: the parts most asked first.
 macro_rules! flat_root {
-    ($(#[$meta:meta])* $root:ident($parts:ty): $($part:tt),+) => {
-        $(#[$meta])*
+    ($root:ident($parts:ty): $($part:tt),+) => {
         #[derive(Default)]
         pub struct $root($parts);
 
