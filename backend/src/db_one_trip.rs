@@ -67,6 +67,13 @@ impl OneTrip {
         self.arguments.reserve(rows * columns.len(), 0);
     }
 
+    /// Appends `sql`, a statement of our own with no `?` of its own (a SELECT of what the
+    /// transaction did, say).
+    pub fn statement(&mut self, sql: &str) {
+        self.sql.push_str(sql);
+        self.sql.push_str(";\n");
+    }
+
     /// Binds the next `?`, as sea-orm would bind the same Rust value.
     pub fn bind<'q, T: Encode<'q, Sqlite> + Type<Sqlite> + 'q>(&mut self, value: T) -> Result<(), DbErr> {
         self.arguments.add(value).map_err(|err| DbErr::Custom(format!("a value could not be bound: {err}")))
@@ -97,7 +104,7 @@ impl OneTripWriter {
     }
 
     /// Runs `trip`'s statements in one `BEGIN IMMEDIATE … COMMIT`; returns the rows they
-    /// return (`RETURNING`), in order. On an error nothing of them is kept.
+    /// return (`RETURNING`, a SELECT), in order. On an error nothing of them is kept.
     pub async fn transaction(&mut self, trip: OneTrip) -> Result<Vec<QueryResult>, DbErr> {
         let OneTrip { mut sql, arguments } = trip;
         sql.push_str("COMMIT;");
@@ -187,6 +194,13 @@ mod tests {
             writer.transaction(trip(&[(&[name], "")])).await.expect("stored after the failure");
         }
         assert_eq!(count(&main).await, 6);
+
+        // A statement of our own after them sees what they did.
+        let mut last = trip(&[(&["h", "i"], "")]);
+        last.statement("SELECT last_insert_rowid() AS id");
+        let rows = writer.transaction(last).await.expect("stored");
+        let ids: Vec<i64> = rows.iter().map(|row| row.try_get("", "id").expect("id")).collect();
+        assert_eq!(ids, [8], "the second of the two rows after the six");
     }
 
     #[test]
@@ -194,9 +208,10 @@ mod tests {
         let mut trip = OneTrip::default();
         trip.insert("t", &["a", "b"], 2, "RETURNING \"id\"");
         trip.insert("u", &["c"], 1, "");
+        trip.statement("SELECT 1");
         assert_eq!(
             trip.sql,
-            "BEGIN IMMEDIATE;\nINSERT INTO \"t\" (\"a\", \"b\") VALUES (?, ?), (?, ?) RETURNING \"id\";\nINSERT INTO \"u\" (\"c\") VALUES (?);\n"
+            "BEGIN IMMEDIATE;\nINSERT INTO \"t\" (\"a\", \"b\") VALUES (?, ?), (?, ?) RETURNING \"id\";\nINSERT INTO \"u\" (\"c\") VALUES (?);\nSELECT 1;\n"
         );
     }
 }

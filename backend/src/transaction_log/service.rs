@@ -194,7 +194,12 @@ impl PendingLogEntries {
     }
 
     /// [`Self::statement`] for a SQLite transaction sent in one trip: appends the same INSERT
-    /// to `trip`, with the same values bound, as sea-orm would bind them.
+    /// to `trip`, with the same values bound, as sea-orm would bind them, then a SELECT of the
+    /// last id it gave, the one row [`Self::stored_in_sqlite`] reads. The INSERT must be the
+    /// trip's last before that SELECT.
+    ///
+    /// One row, not one per entry (RETURNING): sqlx's SQLite thread hands each row it steps
+    /// to the waiting task as a message of its own, and a group of 17 saves made 17 of them.
     pub fn push_sqlite_insert(&self, trip: &mut OneTrip) -> ServiceResult<()> {
         use transaction_log_entry::Column;
         let columns = [
@@ -208,8 +213,7 @@ impl PendingLogEntries {
             Column::CreatedAt,
         ];
         let names = columns.map(|column| column.as_str());
-        let returning = format!("RETURNING \"{}\"", Column::Id.as_str());
-        trip.insert(transaction_log_entry::Entity.table_name(), &names, self.entries.len(), &returning);
+        trip.insert(transaction_log_entry::Entity.table_name(), &names, self.entries.len(), "");
         let created_at = sqlite_time(self.created_at);
         for entry in &self.entries {
             let details = match &entry.details {
@@ -225,7 +229,23 @@ impl PendingLogEntries {
             trip.bind(details)?;
             trip.bind(created_at.clone())?;
         }
+        trip.statement(LAST_ID);
         Ok(())
+    }
+
+    /// The entries as stored by [`Self::push_sqlite_insert`], in the order given, from the one
+    /// row its SELECT returned.
+    ///
+    /// The ids are the last one's and those before it: the table's ids are AUTOINCREMENT, and
+    /// one INSERT numbers its rows in the order of its VALUES, each the largest id so far plus
+    /// one, with no other writer in between (the transaction holds SQLite's write lock).
+    pub fn stored_in_sqlite(self, rows: &[QueryResult]) -> ServiceResult<Vec<LogEntry>> {
+        let [row] = rows else {
+            return Err(ServiceError::internal(LastIdMissing { rows: rows.len() }));
+        };
+        let last: i64 = row.try_get("", "id")?;
+        let count = i64::try_from(self.entries.len()).map_err(ServiceError::internal)?;
+        Ok(self.with_ids(last - count + 1..=last))
     }
 
     /// The entries as stored, in the order given, from the rows [`Self::statement`] returned.
@@ -238,9 +258,13 @@ impl PendingLogEntries {
         // VALUES: SQLite gives each new row the largest id plus one, PostgreSQL draws each
         // row's id from the sequence as the row is inserted.
         ids.sort_unstable();
+        Ok(self.with_ids(ids))
+    }
+
+    /// The entries as stored with `ids`, the first entry's first.
+    fn with_ids(self, ids: impl IntoIterator<Item = i64>) -> Vec<LogEntry> {
         let created_at = self.created_at;
-        Ok(ids
-            .into_iter()
+        ids.into_iter()
             .zip(self.entries)
             .map(|(id, entry)| LogEntry {
                 id,
@@ -253,9 +277,12 @@ impl PendingLogEntries {
                 details: entry.details,
                 created_at,
             })
-            .collect())
+            .collect()
     }
 }
+
+/// The last id an INSERT on this connection gave, as `id`.
+const LAST_ID: &str = "SELECT last_insert_rowid() AS \"id\"";
 
 /// An INSERT of log entries did not return one id per row.
 #[derive(Debug, thiserror::Error)]
@@ -263,6 +290,13 @@ impl PendingLogEntries {
 struct IdsMissing {
     expected: usize,
     returned: usize,
+}
+
+/// The SELECT of the last id given after an INSERT of log entries did not return one row.
+#[derive(Debug, thiserror::Error)]
+#[error("{rows} rows came back for the last id given, not one")]
+struct LastIdMissing {
+    rows: usize,
 }
 
 /// Which log entries to list.

@@ -151,7 +151,7 @@ async fn write_in_one_trip(writer: &mut OneTripWriter, saves: &[&StepSave]) -> S
     let mut trip = OneTrip::default();
     push_sqlite_upsert(&mut trip, saves, entries.created_at())?;
     entries.push_sqlite_insert(&mut trip)?;
-    entries.stored(&writer.transaction(trip).await?)
+    entries.stored_in_sqlite(&writer.transaction(trip).await?)
 }
 
 /// The upsert of [`statements`] for a SQLite transaction sent in one trip, its values bound
@@ -282,6 +282,11 @@ mod tests {
         assert_eq!(one.details, Some(json!({ "emails": "one@shop.example" })));
         assert_eq!(two.details, Some(json!({ "emails": "two@shop.example" })));
         assert_eq!(one.created_at, two.created_at, "stored by one statement");
+        // Their ids, told by the last one given, are those the database holds them under.
+        for entry in [one, two] {
+            let row = transaction_log_entry::Entity::find_by_id(entry.id).one(&db).await.expect("read");
+            assert_eq!(row.and_then(|row| row.details), entry.details, "entry {}", entry.id);
+        }
     }
 
     #[tokio::test]
